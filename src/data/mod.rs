@@ -1,0 +1,152 @@
+//! Data: load examples from the bundled digits set, a csv file, idx files or a generator, then split
+//! them into train and test with the experiment seed and standardise with the training statistics.
+
+mod csv;
+mod digits;
+mod idx;
+mod split;
+mod synthetic;
+
+use crate::error::DataError;
+use crate::spec::{DataSpec, Source, Task};
+use ndarray::Array2;
+use std::path::Path;
+
+pub use split::{split, standardize};
+
+/// What a model learns to predict, one entry (or row) per example.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    /// Class indices in `0..classes`.
+    Classes(Vec<u32>),
+    /// Regression targets, one row per example and one column per output.
+    Values(Array2<f32>),
+}
+
+impl Targets {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::Classes(c) => c.len(),
+            Targets::Values(v) => v.nrows(),
+        }
+    }
+
+    /// True when there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Feature rows and their targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Examples {
+    /// One row per example, one column per feature.
+    pub x: Array2<f32>,
+    /// One target per row of `x`.
+    pub y: Targets,
+}
+
+impl Examples {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// True when there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Everything a loader reads, before the split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// All examples.
+    pub examples: Examples,
+    /// One name per feature column.
+    pub feature_names: Vec<String>,
+    /// Class names in index order; empty for regression.
+    pub class_names: Vec<String>,
+}
+
+/// A split, standardised data set, ready to train on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// A short description for reports, e.g. `digits (1797 x 64, 10 classes)`.
+    pub description: String,
+    /// Classification or regression.
+    pub task: Task,
+    /// Network outputs: classes, or target columns.
+    pub outputs: usize,
+    /// One name per feature.
+    pub feature_names: Vec<String>,
+    /// Class names in index order; empty for regression.
+    pub class_names: Vec<String>,
+    /// Training examples.
+    pub train: Examples,
+    /// Held-out examples; empty when `test_fraction` is 0.
+    pub test: Examples,
+}
+
+impl Dataset {
+    /// Number of input features.
+    pub fn features(&self) -> usize {
+        self.train.x.ncols()
+    }
+}
+
+/// Reads, splits and standardises the data a spec names. Relative paths are resolved against `base_dir`
+/// (the spec file's folder).
+pub fn load(spec: &DataSpec, base_dir: &Path, seed: u64) -> Result<Dataset, DataError> {
+    let table = match spec.source {
+        Source::Digits => digits::load()?,
+        Source::Csv => csv::load(&resolve(base_dir, spec.path.as_deref(), "data.path")?, &spec.label, spec.task)?,
+        Source::Idx => idx::load(
+            &resolve(base_dir, spec.path.as_deref(), "data.path")?,
+            &resolve(base_dir, spec.labels.as_deref(), "data.labels")?,
+        )?,
+        Source::Synthetic => synthetic::generate(spec, seed)?,
+    };
+    let task = match spec.source {
+        Source::Csv => spec.task,
+        Source::Synthetic => synthetic::task(spec),
+        Source::Digits | Source::Idx => Task::Classification,
+    };
+    let description = describe(spec, &table);
+    let outputs = match &table.examples.y {
+        Targets::Classes(_) => table.class_names.len(),
+        Targets::Values(v) => v.ncols(),
+    };
+    let (mut train, mut test) = split(table.examples, spec.test_fraction, seed);
+    if spec.standardize {
+        standardize(&mut train, &mut test);
+    }
+    Ok(Dataset {
+        description,
+        task,
+        outputs,
+        feature_names: table.feature_names,
+        class_names: table.class_names,
+        train,
+        test,
+    })
+}
+
+fn resolve(base_dir: &Path, path: Option<&Path>, key: &str) -> Result<std::path::PathBuf, DataError> {
+    let path = path.ok_or_else(|| DataError::file("the spec", format!("`{key}` is required for this data source")))?;
+    Ok(if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) })
+}
+
+fn describe(spec: &DataSpec, table: &Table) -> String {
+    let name = match spec.source {
+        Source::Digits => "digits".to_string(),
+        Source::Synthetic => format!("synthetic {}", spec.generator.map(|g| format!("{g:?}").to_lowercase()).unwrap_or_default()),
+        Source::Csv | Source::Idx => spec.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+    };
+    let (n, d) = table.examples.x.dim();
+    match table.class_names.len() {
+        0 => format!("{name} ({n} x {d}, regression)"),
+        k => format!("{name} ({n} x {d}, {k} classes)"),
+    }
+}
