@@ -123,17 +123,25 @@ pub struct DataError {
     pub column: Option<String>,
     /// What is wrong and what is allowed.
     pub message: String,
+    /// The spec key at fault, when the fix belongs in the spec (e.g. `data.label`).
+    pub spec_key: Option<String>,
 }
 
 impl DataError {
     /// An error about a whole file.
     pub fn file(source: impl fmt::Display, message: impl Into<String>) -> Self {
-        DataError { source: source.to_string(), row: None, column: None, message: message.into() }
+        DataError { source: source.to_string(), row: None, column: None, message: message.into(), spec_key: None }
     }
 
     /// Names the row at fault.
     pub fn at_row(mut self, row: usize) -> Self {
         self.row = Some(row);
+        self
+    }
+
+    /// Says the fix belongs in spec key `key`.
+    pub fn for_key(mut self, key: impl Into<String>) -> Self {
+        self.spec_key = Some(key.into());
         self
     }
 

@@ -3,9 +3,19 @@
 //! The pipeline, one module a stage: a TOML [`spec`] is validated into a [`plan`] of runs; [`data`]
 //! loads and splits the examples; [`nn`] holds the network and its hand-written backward pass;
 //! [`train`] runs one configuration; [`sweep`] runs every configuration in parallel; [`records`]
-//! writes and reads the results folder.
+//! writes the results folder. [`experiment`] strings the stages together for one spec; [`cli`] and
+//! [`terminal`] are the command line's view of it.
 
+pub mod spec;
+pub mod plan;
 pub mod data;
+pub mod nn;
+pub mod train;
+pub mod sweep;
+pub mod records;
+pub mod experiment;
+
+pub mod cli;
 pub mod error;
 pub mod rng;
-pub mod spec;
+pub mod terminal;

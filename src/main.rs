@@ -1,1 +1,55 @@
-fn main() {}
+//! The binary's edge: parse the command line, call the library, print errors and map them to exit codes.
+
+use anyhow::Context;
+use batchlab::cli::{Cli, Command, RunArgs, SpecArgs};
+use batchlab::error::Error;
+use batchlab::{experiment, terminal};
+use clap::Parser;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Run(args)) => run(&args),
+        Some(Command::Plan(args)) => plan(&args),
+        None => run(&cli.run),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
+    }
+}
+
+fn spec_path(args: &SpecArgs) -> anyhow::Result<&std::path::Path> {
+    args.spec.as_deref().context("no spec given: batchlab <SPEC>, e.g. batchlab experiments/sweep.toml")
+}
+
+fn plan(args: &SpecArgs) -> anyhow::Result<()> {
+    let prepared = experiment::prepare(spec_path(args)?, &args.overrides)?;
+    print!("{}", terminal::plan_table(&prepared.plan));
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<()> {
+    if args.dry_run {
+        return plan(&args.spec);
+    }
+    let prepared = experiment::prepare(spec_path(&args.spec)?, &args.spec.overrides)?;
+    let output = experiment::prepare_output(&prepared, args.force)?;
+    let progress = terminal::SweepProgress::new(&prepared.plan, args.quiet);
+    let stop = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let summaries = pool.install(|| experiment::run(&prepared, &stop, &progress));
+    progress.finish();
+    let summaries = summaries?;
+    if !args.quiet {
+        print!("{}", terminal::summary_table(&summaries));
+    }
+    println!("results: {}", output.display());
+    Ok(())
+}

@@ -3,6 +3,11 @@
 //! Every table refuses unknown keys. Range checks live in `plan.rs`; this module only
 //! says what shape a spec has. `README.md` documents every key.
 
+mod locate;
+mod read;
+
+pub use read::{SpecSource, read};
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::path::PathBuf;

@@ -1,0 +1,57 @@
+//! The command line (clap derive): `batchlab <spec>` runs a sweep; subcommands plan, run and friends.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Batch-size trade-off experiments: sweep batch sizes over the same network, data and initial weights,
+/// and record what changes.
+#[derive(Debug, Parser)]
+#[command(name = "batchlab", version, args_conflicts_with_subcommands = true, arg_required_else_help = true)]
+pub struct Cli {
+    /// What to do; a bare spec path runs it.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Arguments of the default `run` command.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a sweep (the default when a spec path is given).
+    Run(RunArgs),
+    /// Print the plan of a spec without training: every run, its updates per epoch and in total.
+    Plan(SpecArgs),
+}
+
+/// Which spec, with what overrides.
+#[derive(Debug, Clone, Args)]
+pub struct SpecArgs {
+    /// The experiment spec (TOML).
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<PathBuf>,
+    /// Override a spec value, e.g. `--set training.epochs=5` (repeatable; same checks as the file).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Print the plan and stop, like the `plan` subcommand.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the results of a different spec in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: RAYON_NUM_THREADS, else one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bars and no summary table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

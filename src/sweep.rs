@@ -1,0 +1,125 @@
+//! The only rayon code: runs every configuration of a plan in parallel, longest first, each writing its
+//! own run folder the moment it ends. Every run is sequential inside, so no number depends on threads.
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::nn::{Loss, Mlp, initialize};
+use crate::plan::{Plan, RunConfig};
+use crate::records::{RunFile, RunSummary, RunWriter};
+use crate::rng::{self, Purpose};
+use crate::spec::{Spec, Task};
+use crate::train::{self, Context};
+use rayon::prelude::*;
+use std::sync::atomic::AtomicBool;
+
+/// Fixed cost of one update, in example-equivalents, for ordering runs longest first.
+const STEP_OVERHEAD_EXAMPLES: u64 = 8;
+
+/// Hooks the sweep calls so the command line can show progress.
+pub trait Progress: Sync {
+    /// `examples` more training examples were processed.
+    fn advance(&self, examples: u64);
+    /// A run finished (or diverged).
+    fn finished(&self, summary: &RunSummary);
+}
+
+/// The network a spec describes, for a data set of this shape.
+pub fn network(spec: &Spec, data: &Dataset) -> Mlp {
+    let hidden: Vec<usize> = spec.model.hidden.iter().map(|&h| h as usize).collect();
+    let loss = match data.task {
+        Task::Classification => Loss::CrossEntropy,
+        Task::Regression => Loss::MeanSquared,
+    };
+    Mlp::new(data.features(), &hidden, data.outputs, spec.model.activation, spec.model.bias, loss)
+}
+
+/// Runs `runs` (a subset of `plan.runs`) and returns their summaries in plan order.
+pub fn run(
+    plan: &Plan,
+    runs: &[RunConfig],
+    data: &Dataset,
+    stop: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Vec<RunSummary>> {
+    let spec = &plan.spec;
+    let net = network(spec, data);
+    let inits: Vec<Vec<f32>> = (0..spec.experiment.repeats)
+        .map(|r| initialize(&net, spec.model.init, &mut rng::stream(spec.experiment.seed, r, Purpose::Init)))
+        .collect();
+    let mut order: Vec<&RunConfig> = runs.iter().collect();
+    order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
+    let advance = |examples| progress.advance(examples);
+    let results: Vec<Result<RunSummary>> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|run| {
+            let ctx = Context {
+                net: &net,
+                data,
+                init: &inits[run.repeat as usize],
+                seed: spec.experiment.seed,
+                training: &spec.training,
+                stop,
+                progress: &advance,
+            };
+            let summary = one(plan, run, &ctx, data)?;
+            progress.finished(&summary);
+            Ok(summary)
+        })
+        .collect();
+    let mut summaries = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(s) => summaries.push(s),
+            Err(Error::Interrupted(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    summaries.sort_by_key(|s| runs.iter().position(|r| r.id == s.run_id));
+    if summaries.len() < runs.len() {
+        return Err(Error::Interrupted(format!("{} of {} runs finished", summaries.len(), runs.len())));
+    }
+    Ok(summaries)
+}
+
+fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<RunSummary> {
+    let mut writer = RunWriter::create(&plan.output, run)?;
+    let outcome = match train::train(run, ctx, &mut writer) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            writer.abandon();
+            return Err(e);
+        }
+    };
+    if outcome.interrupted {
+        writer.abandon();
+        return Err(Error::Interrupted(run.id.clone()));
+    }
+    let summary = RunSummary::new(run, &outcome);
+    let file = RunFile {
+        config: run.clone(),
+        training: plan.spec.training.clone(),
+        model: plan.spec.model.clone(),
+        data: data.description.clone(),
+        summary: summary.clone(),
+    };
+    writer.finish(&file)?;
+    Ok(summary)
+}
+
+/// A rough work estimate: examples processed plus a fixed cost per update.
+fn cost(run: &RunConfig, n: usize) -> u64 {
+    run.epochs * (n as u64 + STEP_OVERHEAD_EXAMPLES * run.updates_per_epoch as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    fn shared_across_threads<T: Send + Sync>() {}
+
+    #[test]
+    fn what_rayon_shares_is_send_and_sync() {
+        shared_across_threads::<crate::data::Dataset>();
+        shared_across_threads::<crate::nn::Mlp>();
+        shared_across_threads::<crate::plan::Plan>();
+    }
+}

@@ -1,0 +1,219 @@
+//! One seeded training run: the epoch loop, evaluation between epochs, and the records it hands to a
+//! [`Recorder`]. It never touches paths; `records.rs` decides where records go.
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::nn::{Evaluation, Mlp, Sgd, Workspace};
+use crate::plan::RunConfig;
+use crate::rng::{self, Purpose};
+use crate::spec::{Task, TrainingSpec};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Seconds, as a plain number in records.
+pub type Seconds = f64;
+
+/// Examples per evaluation chunk: bounds evaluation memory whatever the data size.
+const EVAL_CHUNK: usize = 256;
+
+/// One update: a row of iterations.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IterationRecord {
+    /// 1-based epoch the update belongs to.
+    pub epoch: u64,
+    /// Global update count, 1-based.
+    pub iteration: u64,
+    /// Training examples consumed so far, this update included.
+    pub examples_seen: u64,
+    /// Examples in this update (smaller for a kept partial batch).
+    pub batch_size: usize,
+    /// Mean loss over this mini-batch, before the update.
+    pub loss: f64,
+    /// Training seconds since the run started (evaluation and probes excluded).
+    pub wall_s: Seconds,
+}
+
+/// The state after an epoch: a row of epochs.csv. Epoch 0 is before training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Epochs completed.
+    pub epoch: u64,
+    /// Mean loss over the whole training set.
+    pub train_loss: f64,
+    /// Share of training examples classified correctly (classification only).
+    pub train_accuracy: Option<f64>,
+    /// Mean loss over the test set (none without a test split).
+    pub test_loss: Option<f64>,
+    /// Share of test examples classified correctly (classification with a test split only).
+    pub test_accuracy: Option<f64>,
+    /// Updates so far.
+    pub updates: u64,
+    /// Training seconds so far (evaluation and probes excluded).
+    pub train_time_s: Seconds,
+    /// Seconds spent on this evaluation.
+    pub eval_time_s: Seconds,
+    /// Mean cosine between consecutive update gradients within the epoch (none with one update).
+    pub update_cos_mean: Option<f64>,
+    /// Mean Euclidean norm of the update gradients within the epoch.
+    pub grad_norm_mean: Option<f64>,
+}
+
+/// Where a run's records go.
+pub trait Recorder {
+    /// Called after every `log_every`-th update.
+    fn iteration(&mut self, record: &IterationRecord) -> Result<()>;
+    /// Called before training and after every epoch.
+    fn epoch(&mut self, record: &EpochRecord) -> Result<()>;
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The last epoch record.
+    pub last: EpochRecord,
+    /// Epochs fully completed.
+    pub epochs_completed: u64,
+    /// Training examples consumed.
+    pub examples_seen: u64,
+    /// A loss became NaN or infinite; the run stopped there.
+    pub diverged: bool,
+    /// The sweep was interrupted before the run finished.
+    pub interrupted: bool,
+}
+
+/// What a run needs besides its configuration; shared by every run of a sweep.
+pub struct Context<'a> {
+    /// The network shape.
+    pub net: &'a Mlp,
+    /// The examples.
+    pub data: &'a Dataset,
+    /// The initial parameters of this run's repeat.
+    pub init: &'a [f32],
+    /// The experiment seed.
+    pub seed: u64,
+    /// Optimiser and loop settings.
+    pub training: &'a TrainingSpec,
+    /// Set when the sweep must stop; checked every update.
+    pub stop: &'a AtomicBool,
+    /// Told the number of examples trained on after each epoch (progress bars).
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Per-epoch statistics of the update gradients.
+#[derive(Default)]
+struct StepStats {
+    cos_sum: f64,
+    cos_count: u64,
+    norm_sum: f64,
+    norm_count: u64,
+}
+
+/// Trains `run` from `ctx.init`, handing every record to `recorder`.
+pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) -> Result<Outcome> {
+    let net = ctx.net;
+    let train_set = &ctx.data.train;
+    let n = train_set.len();
+    let mut params = ctx.init.to_vec();
+    let mut sgd = Sgd::new(net, run.learning_rate, ctx.training.momentum, ctx.training.weight_decay);
+    let mut ws = Workspace::new(net, run.batch_size);
+    let mut eval_ws = Workspace::new(net, EVAL_CHUNK.min(n.max(1)));
+    let mut grad = vec![0.0f32; net.params];
+    let mut previous = vec![0.0f32; net.params];
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut clock = 0.0;
+    let mut updates = 0u64;
+    let mut examples_seen = 0u64;
+
+    let mut last = evaluate(ctx, &params, &mut eval_ws, 0, updates, clock, &StepStats::default());
+    recorder.epoch(&last)?;
+    for epoch in 1..=run.epochs {
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+        if ctx.training.shuffle {
+            order.shuffle(&mut rng::stream(ctx.seed, run.repeat, Purpose::Shuffle { epoch }));
+        }
+        let mut stats = StepStats::default();
+        let started = Instant::now();
+        for u in 0..run.updates_per_epoch {
+            if ctx.stop.load(Ordering::Relaxed) {
+                return Ok(Outcome { last, epochs_completed: epoch - 1, examples_seen, diverged: false, interrupted: true });
+            }
+            let rows = &order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
+            ws.load(train_set, rows);
+            let loss = net.loss_and_gradient(&params, &mut ws, rows.len(), &mut grad);
+            updates += 1;
+            examples_seen += rows.len() as u64;
+            if !loss.is_finite() {
+                clock += started.elapsed().as_secs_f64();
+                let mut record = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
+                record.train_loss = f64::NAN;
+                recorder.epoch(&record)?;
+                return Ok(Outcome { last: record, epochs_completed: epoch - 1, examples_seen, diverged: true, interrupted: false });
+            }
+            stats.observe(&grad, &previous, updates > 1 + (epoch - 1) * run.updates_per_epoch as u64);
+            sgd.step(&mut params, &grad);
+            std::mem::swap(&mut grad, &mut previous);
+            if updates % ctx.training.log_every == 0 {
+                let wall_s = clock + started.elapsed().as_secs_f64();
+                recorder.iteration(&IterationRecord { epoch, iteration: updates, examples_seen, batch_size: rows.len(), loss, wall_s })?;
+            }
+        }
+        clock += started.elapsed().as_secs_f64();
+        (ctx.progress)(n as u64);
+        last = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
+        recorder.epoch(&last)?;
+        if !last.train_loss.is_finite() {
+            return Ok(Outcome { last, epochs_completed: epoch, examples_seen, diverged: true, interrupted: false });
+        }
+    }
+    Ok(Outcome { last, epochs_completed: run.epochs, examples_seen, diverged: false, interrupted: false })
+}
+
+impl StepStats {
+    /// Adds one update gradient; `has_previous` when `previous` is the gradient of the update before it
+    /// in the same epoch.
+    fn observe(&mut self, grad: &[f32], previous: &[f32], has_previous: bool) {
+        let (mut dot, mut gg, mut pp) = (0.0f64, 0.0f64, 0.0f64);
+        for (&g, &p) in grad.iter().zip(previous) {
+            let (g, p) = (f64::from(g), f64::from(p));
+            dot += g * p;
+            gg += g * g;
+            pp += p * p;
+        }
+        self.norm_sum += gg.sqrt();
+        self.norm_count += 1;
+        if has_previous && gg > 0.0 && pp > 0.0 {
+            self.cos_sum += dot / (gg.sqrt() * pp.sqrt());
+            self.cos_count += 1;
+        }
+    }
+}
+
+fn evaluate(
+    ctx: &Context<'_>,
+    params: &[f32],
+    ws: &mut Workspace,
+    epoch: u64,
+    updates: u64,
+    train_time_s: Seconds,
+    stats: &StepStats,
+) -> EpochRecord {
+    let started = Instant::now();
+    let classify = ctx.data.task == Task::Classification;
+    let train = ctx.net.evaluate(params, ws, &ctx.data.train);
+    let test = (!ctx.data.test.is_empty()).then(|| ctx.net.evaluate(params, ws, &ctx.data.test));
+    let accuracy = |e: &Evaluation| classify.then(|| e.accuracy());
+    EpochRecord {
+        epoch,
+        train_loss: train.mean_loss(),
+        train_accuracy: accuracy(&train),
+        test_loss: test.as_ref().map(Evaluation::mean_loss),
+        test_accuracy: test.as_ref().and_then(accuracy),
+        updates,
+        train_time_s,
+        eval_time_s: started.elapsed().as_secs_f64(),
+        update_cos_mean: (stats.cos_count > 0).then(|| stats.cos_sum / stats.cos_count as f64),
+        grad_norm_mean: (stats.norm_count > 0).then(|| stats.norm_sum / stats.norm_count as f64),
+    }
+}
