@@ -9,7 +9,9 @@ mod synthetic;
 
 use crate::error::DataError;
 use crate::spec::{DataSpec, Source, Task};
+use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
+use std::io::Read;
 use std::path::Path;
 
 pub use split::{split, standardize};
@@ -101,7 +103,9 @@ impl Dataset {
 pub fn load(spec: &DataSpec, base_dir: &Path, seed: u64) -> Result<Dataset, DataError> {
     let table = match spec.source {
         Source::Digits => digits::load()?,
-        Source::Csv => csv::load(&resolve(base_dir, spec.path.as_deref(), "data.path")?, &spec.label, spec.task)?,
+        Source::Csv => {
+            csv::load(&resolve(base_dir, spec.path.as_deref(), "data.path")?, &spec.label, spec.task)?
+        }
         Source::Idx => idx::load(
             &resolve(base_dir, spec.path.as_deref(), "data.path")?,
             &resolve(base_dir, spec.labels.as_deref(), "data.labels")?,
@@ -134,14 +138,18 @@ pub fn load(spec: &DataSpec, base_dir: &Path, seed: u64) -> Result<Dataset, Data
 }
 
 fn resolve(base_dir: &Path, path: Option<&Path>, key: &str) -> Result<std::path::PathBuf, DataError> {
-    let path = path.ok_or_else(|| DataError::file("the spec", format!("`{key}` is required for this data source")))?;
+    let path =
+        path.ok_or_else(|| DataError::file("the spec", format!("`{key}` is required for this data source")))?;
     Ok(if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) })
 }
 
 fn describe(spec: &DataSpec, table: &Table) -> String {
     let name = match spec.source {
         Source::Digits => "digits".to_string(),
-        Source::Synthetic => format!("synthetic {}", spec.generator.map(|g| format!("{g:?}").to_lowercase()).unwrap_or_default()),
+        Source::Synthetic => format!(
+            "synthetic {}",
+            spec.generator.map(|g| format!("{g:?}").to_lowercase()).unwrap_or_default()
+        ),
         Source::Csv | Source::Idx => spec.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
     };
     let (n, d) = table.examples.x.dim();
@@ -149,4 +157,25 @@ fn describe(spec: &DataSpec, table: &Table) -> String {
         0 => format!("{name} ({n} x {d}, regression)"),
         k => format!("{name} ({n} x {d}, {k} classes)"),
     }
+}
+
+/// Reads a whole data file, decompressing it when it starts with the gzip magic bytes or is named `*.gz`.
+fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
+    let source = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| DataError::file(&source, format!("cannot read the file: {e}")))?;
+    let named_gz = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
+    if bytes.starts_with(&GZIP_MAGIC) || named_gz { gunzip(&source, &bytes) } else { Ok(bytes) }
+}
+
+/// The first two bytes of every gzip member.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Decompresses gzip data; `source` names it in errors. Concatenated members are read as one stream.
+fn gunzip(source: &impl std::fmt::Display, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    let mut out = Vec::new();
+    MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::file(source, format!("cannot decompress gzip data: {e}")))?;
+    Ok(out)
 }
