@@ -130,7 +130,13 @@ pub struct DataError {
 impl DataError {
     /// An error about a whole file.
     pub fn file(source: impl fmt::Display, message: impl Into<String>) -> Self {
-        DataError { source: source.to_string(), row: None, column: None, message: message.into(), spec_key: None }
+        DataError {
+            source: source.to_string(),
+            row: None,
+            column: None,
+            message: message.into(),
+            spec_key: None,
+        }
     }
 
     /// Names the row at fault.

@@ -28,10 +28,11 @@ pub fn prepare(spec_path: &Path, overrides: &[String]) -> Result<Prepared> {
     let (spec, source) = spec::read(spec_path, overrides)?;
     plan::check(&spec, &source)?;
     let base_dir = spec_path.parent().unwrap_or(Path::new("."));
-    let data = data::load(&spec.data, base_dir, spec.experiment.seed).map_err(|e| match e.spec_key.clone() {
-        Some(key) => Error::Spec(source.error(&key, e.to_string())),
-        None => Error::Data(e),
-    })?;
+    let data =
+        data::load(&spec.data, base_dir, spec.experiment.seed).map_err(|e| match e.spec_key.clone() {
+            Some(key) => Error::Spec(source.error(&key, e.to_string())),
+            None => Error::Data(e),
+        })?;
     let plan = plan::build(&spec, &source, data.train.len())?;
     Ok(Prepared { source, plan, data })
 }
@@ -42,7 +43,10 @@ pub fn spec_as_run(prepared: &Prepared) -> Result<String> {
         .map_err(|e| Error::records(&prepared.source.path, format!("cannot serialise the spec: {e}")))?;
     let sets: Vec<&str> = prepared.source.overrides.iter().map(|(_, arg)| arg.as_str()).collect();
     let from = if sets.is_empty() { String::new() } else { format!(" with --set {}", sets.join(" --set ")) };
-    Ok(format!("# The spec as run: {}{from}, every default filled in.\n\n{body}", prepared.source.path.display()))
+    Ok(format!(
+        "# The spec as run: {}{from}, every default filled in.\n\n{body}",
+        prepared.source.path.display()
+    ))
 }
 
 /// Makes the results folder ready: refuses one that holds another spec's results unless `force`.

@@ -6,14 +6,14 @@
 //! writes the results folder. [`experiment`] strings the stages together for one spec; [`cli`] and
 //! [`terminal`] are the command line's view of it.
 
-pub mod spec;
-pub mod plan;
 pub mod data;
-pub mod nn;
-pub mod train;
-pub mod sweep;
-pub mod records;
 pub mod experiment;
+pub mod nn;
+pub mod plan;
+pub mod records;
+pub mod spec;
+pub mod sweep;
+pub mod train;
 
 pub mod cli;
 pub mod error;

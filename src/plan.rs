@@ -73,7 +73,8 @@ pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError>
     for repeat in 0..spec.experiment.repeats {
         for &(batch_size, label) in &batch_sizes {
             for &learning_rate in &rates {
-                let (updates_per_epoch, last_batch_size) = updates_per_epoch(n, batch_size, spec.training.last_batch);
+                let (updates_per_epoch, last_batch_size) =
+                    updates_per_epoch(n, batch_size, spec.training.last_batch);
                 runs.push(RunConfig {
                     index: runs.len(),
                     id: format!("bs{batch_size:0width$}-lr{learning_rate}-rep{repeat}"),
@@ -88,7 +89,11 @@ pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError>
             }
         }
     }
-    let output = spec.experiment.output.clone().unwrap_or_else(|| PathBuf::from("results").join(&spec.experiment.name));
+    let output = spec
+        .experiment
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&spec.experiment.name));
     Ok(Plan { spec: spec.clone(), output, train_examples: n, runs })
 }
 
@@ -152,11 +157,16 @@ fn check_data(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     if !(d.test_fraction.is_finite() && (0.0..1.0).contains(&d.test_fraction)) {
         return Err(src.error(
             "data.test_fraction",
-            format!("{} is outside [0, 1); allowed: 0 (no test split) up to but not including 1", d.test_fraction),
+            format!(
+                "{} is outside [0, 1); allowed: 0 (no test split) up to but not including 1",
+                d.test_fraction
+            ),
         ));
     }
     match d.source {
-        Source::Csv if d.path.is_none() => Err(src.error("data.path", "source = \"csv\" needs `path`, the csv file")),
+        Source::Csv if d.path.is_none() => {
+            Err(src.error("data.path", "source = \"csv\" needs `path`, the csv file"))
+        }
         Source::Idx if d.path.is_none() || d.labels.is_none() => Err(src.error(
             if d.path.is_none() { "data.path" } else { "data.labels" },
             "source = \"idx\" needs `path` (the images file) and `labels` (the labels file)",
@@ -169,17 +179,24 @@ fn check_data(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
 fn check_synthetic(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     let d = &spec.data;
     if d.generator.is_none() {
-        return Err(src.error("data.generator", "source = \"synthetic\" needs `generator`; allowed: linear, blobs, spirals"));
+        return Err(src.error(
+            "data.generator",
+            "source = \"synthetic\" needs `generator`; allowed: linear, blobs, spirals",
+        ));
     }
     if d.samples < 2 {
-        return Err(src.error("data.samples", format!("{} samples is too few; allowed: at least 2", d.samples)));
+        return Err(
+            src.error("data.samples", format!("{} samples is too few; allowed: at least 2", d.samples))
+        );
     }
     positive(d.features, "data.features", src)?;
     if d.classes < 2 {
         return Err(src.error("data.classes", format!("{} classes; allowed: at least 2", d.classes)));
     }
     if !(d.noise.is_finite() && d.noise >= 0.0) {
-        return Err(src.error("data.noise", format!("{} is not allowed; allowed: a finite number >= 0", d.noise)));
+        return Err(
+            src.error("data.noise", format!("{} is not allowed; allowed: a finite number >= 0", d.noise))
+        );
     }
     if !(d.correlation.is_finite() && d.correlation > -1.0 && d.correlation < 1.0) {
         return Err(src.error("data.correlation", format!("{} is outside (-1, 1)", d.correlation)));
@@ -210,7 +227,10 @@ fn check_training(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
         return Err(src.error("training.momentum", format!("{} is outside [0, 1)", t.momentum)));
     }
     if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
-        return Err(src.error("training.weight_decay", format!("{} is not allowed; allowed: a finite number >= 0", t.weight_decay)));
+        return Err(src.error(
+            "training.weight_decay",
+            format!("{} is not allowed; allowed: a finite number >= 0", t.weight_decay),
+        ));
     }
     positive(t.log_every, "training.log_every", src)
 }
@@ -220,7 +240,9 @@ fn check_sweep(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     check_batch_sizes(&s.batch_sizes, "sweep.batch_sizes", src)?;
     if let Some(rates) = &s.learning_rates {
         if rates.is_empty() {
-            return Err(src.error("sweep.learning_rates", "the list is empty; remove it or give at least one rate"));
+            return Err(
+                src.error("sweep.learning_rates", "the list is empty; remove it or give at least one rate")
+            );
         }
         for (i, &rate) in rates.iter().enumerate() {
             learning_rate(rate, &format!("sweep.learning_rates[{i}]"), src)?;
@@ -249,7 +271,8 @@ fn check_batch_sizes(sizes: &[BatchSize], key: &str, src: &SpecSource) -> Result
     }
     for (i, size) in sizes.iter().enumerate() {
         if *size == BatchSize::Fixed(0) {
-            return Err(src.error(&format!("{key}[{i}]"), "batch size 0 is not allowed; allowed: 1 to N, or \"full\""));
+            return Err(src
+                .error(&format!("{key}[{i}]"), "batch size 0 is not allowed; allowed: 1 to N, or \"full\""));
         }
     }
     Ok(())
@@ -264,7 +287,9 @@ fn positive(value: u64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
 
 fn learning_rate(rate: f64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
     if !(rate.is_finite() && rate > 0.0) {
-        return Err(src.error(key, format!("learning rate {rate} is not allowed; allowed: a finite number > 0")));
+        return Err(
+            src.error(key, format!("learning rate {rate} is not allowed; allowed: a finite number > 0"))
+        );
     }
     Ok(())
 }

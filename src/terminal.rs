@@ -22,8 +22,10 @@ impl SweepProgress {
         let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
         let bar = ProgressBar::with_draw_target(Some(total), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg} (eta {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg} (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("0/{} runs", plan.runs.len()));
         SweepProgress { bar, runs: plan.runs.len(), done: AtomicUsize::new(0) }
@@ -59,7 +61,11 @@ pub fn plan_table(plan: &Plan) -> String {
         total,
         plan.output.display()
     );
-    let _ = writeln!(out, "{:<28} {:>6} {:>10} {:>7} {:>13} {:>10} {:>12}", "run", "batch", "lr", "epochs", "updates/epoch", "last batch", "updates");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>6} {:>10} {:>7} {:>13} {:>10} {:>12}",
+        "run", "batch", "lr", "epochs", "updates/epoch", "last batch", "updates"
+    );
     for r in &plan.runs {
         let _ = writeln!(
             out,
@@ -79,7 +85,11 @@ pub fn plan_table(plan: &Plan) -> String {
 /// The closing table: one line per run.
 pub fn summary_table(summaries: &[RunSummary]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<28} {:>6} {:>8} {:>11} {:>10} {:>9} {:>9}", "run", "batch", "updates", "train loss", "test loss", "test acc", "train s");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>6} {:>8} {:>11} {:>10} {:>9} {:>9}",
+        "run", "batch", "updates", "train loss", "test loss", "test acc", "train s"
+    );
     for s in summaries {
         let opt = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
         let _ = writeln!(

@@ -137,7 +137,13 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         let started = Instant::now();
         for u in 0..run.updates_per_epoch {
             if ctx.stop.load(Ordering::Relaxed) {
-                return Ok(Outcome { last, epochs_completed: epoch - 1, examples_seen, diverged: false, interrupted: true });
+                return Ok(Outcome {
+                    last,
+                    epochs_completed: epoch - 1,
+                    examples_seen,
+                    diverged: false,
+                    interrupted: true,
+                });
             }
             let rows = &order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
             ws.load(train_set, rows);
@@ -149,14 +155,27 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
                 let mut record = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
                 record.train_loss = f64::NAN;
                 recorder.epoch(&record)?;
-                return Ok(Outcome { last: record, epochs_completed: epoch - 1, examples_seen, diverged: true, interrupted: false });
+                return Ok(Outcome {
+                    last: record,
+                    epochs_completed: epoch - 1,
+                    examples_seen,
+                    diverged: true,
+                    interrupted: false,
+                });
             }
             stats.observe(&grad, &previous, updates > 1 + (epoch - 1) * run.updates_per_epoch as u64);
             sgd.step(&mut params, &grad);
             std::mem::swap(&mut grad, &mut previous);
-            if updates % ctx.training.log_every == 0 {
+            if updates.is_multiple_of(ctx.training.log_every) {
                 let wall_s = clock + started.elapsed().as_secs_f64();
-                recorder.iteration(&IterationRecord { epoch, iteration: updates, examples_seen, batch_size: rows.len(), loss, wall_s })?;
+                recorder.iteration(&IterationRecord {
+                    epoch,
+                    iteration: updates,
+                    examples_seen,
+                    batch_size: rows.len(),
+                    loss,
+                    wall_s,
+                })?;
             }
         }
         clock += started.elapsed().as_secs_f64();
@@ -164,7 +183,13 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         last = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
         recorder.epoch(&last)?;
         if !last.train_loss.is_finite() {
-            return Ok(Outcome { last, epochs_completed: epoch, examples_seen, diverged: true, interrupted: false });
+            return Ok(Outcome {
+                last,
+                epochs_completed: epoch,
+                examples_seen,
+                diverged: true,
+                interrupted: false,
+            });
         }
     }
     Ok(Outcome { last, epochs_completed: run.epochs, examples_seen, diverged: false, interrupted: false })

@@ -75,7 +75,7 @@ impl Layout {
             }
         }
         let Some(label_index) = names.iter().position(|name| name == label) else {
-            return Err(DataError::file(source, missing_label_message(&names, label)));
+            return Err(DataError::file(source, missing_label_message(&names, label)).for_key("data.label"));
         };
         if names.len() == 1 {
             let message = format!("no feature columns; the file has only the label column `{label}`");

@@ -6,13 +6,15 @@ use crate::rng::{self, Purpose};
 use ndarray::{Array2, ArrayView1, Axis};
 use rand::seq::SliceRandom;
 
-/// Holds out `round(n * test_fraction)` examples chosen by the seed's split stream. Both parts keep the
+/// Holds out `ceil(n * test_fraction)` examples (as scikit-learn's `train_test_split` does, so the digits
+/// split is 1437 / 360 like the peers') chosen by the seed's split stream. Both parts keep the
 /// original row order, so the training rows read like the file minus the test rows. `plan.rs` checks
 /// that `test_fraction` lies in [0, 1); values outside are clamped here rather than panicking.
 pub fn split(examples: Examples, test_fraction: f64, seed: u64) -> (Examples, Examples) {
     let n = examples.len();
     // Float-to-int casts saturate, so NaN and negative fractions give 0 and the `min` caps the rest.
-    let n_test = ((n as f64 * test_fraction).round() as usize).min(n);
+    // The small allowance keeps 10 * 0.3 = 3.0000000000000004 at 3.
+    let n_test = ((n as f64 * test_fraction - 1e-9).ceil() as usize).min(n);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng::stream(seed, 0, Purpose::Split));
     let (test, train) = order.split_at_mut(n_test);
@@ -77,10 +79,10 @@ mod tests {
     }
 
     #[test]
-    fn digits_sized_split_holds_out_round_of_a_fifth() {
-        // 1797 * 0.2 = 359.4, which rounds to 359.
+    fn digits_sized_split_holds_out_the_ceiling_of_a_fifth() {
+        // 1797 * 0.2 = 359.4, which rounds up to 360, as scikit-learn's train_test_split does.
         let (train, test) = split(numbered(1797, 3), 0.2, 1);
-        assert_eq!((train.len(), test.len()), (1438, 359));
+        assert_eq!((train.len(), test.len()), (1437, 360));
     }
 
     #[test]

@@ -12,7 +12,9 @@ fn examples(n: usize, d: usize, loss: Loss, k: usize, rng: &mut ChaCha8Rng) -> E
     let x = Array2::from_shape_fn((n, d), |_| rng.random_range(-1.5f32..1.5));
     let y = match loss {
         Loss::CrossEntropy => Targets::Classes((0..n).map(|_| rng.random_range(0..k as u32)).collect()),
-        Loss::MeanSquared => Targets::Values(Array2::from_shape_fn((n, k), |_| rng.random_range(-1.0f32..1.0))),
+        Loss::MeanSquared => {
+            Targets::Values(Array2::from_shape_fn((n, k), |_| rng.random_range(-1.0f32..1.0)))
+        }
     };
     Examples { x, y }
 }

@@ -13,7 +13,8 @@ pub fn initialize(net: &Mlp, init: Init, rng: &mut impl Rng) -> Vec<f32> {
         let w = &mut params[layer.weights..layer.weights + layer.fan_in * layer.fan_out];
         match init {
             Init::He => {
-                let normal = Normal::new(0.0, (2.0 / layer.fan_in as f64).sqrt()).expect("fan_in is positive");
+                let normal =
+                    Normal::new(0.0, (2.0 / layer.fan_in as f64).sqrt()).expect("fan_in is positive");
                 w.iter_mut().for_each(|v| *v = normal.sample(rng) as f32);
             }
             Init::Xavier => {

@@ -12,7 +12,12 @@ pub enum BatchTargets<'a> {
 
 /// Sum over the batch of the per-example loss, the number of correct argmax predictions, and in `delta`
 /// the gradient of the batch-mean loss with respect to the outputs.
-pub fn forward_backward(outputs: &[f32], targets: BatchTargets<'_>, k: usize, delta: &mut [f32]) -> (f64, usize) {
+pub fn forward_backward(
+    outputs: &[f32],
+    targets: BatchTargets<'_>,
+    k: usize,
+    delta: &mut [f32],
+) -> (f64, usize) {
     let b = outputs.len() / k;
     match targets {
         BatchTargets::Classes(labels) => softmax_cross_entropy(outputs, labels, k, 1.0 / b as f32, delta),
@@ -21,12 +26,21 @@ pub fn forward_backward(outputs: &[f32], targets: BatchTargets<'_>, k: usize, de
 }
 
 /// loss_i = logsumexp(z_i) - z_i[y_i]; dloss/dz = softmax(z) - onehot(y), scaled by `scale`.
-fn softmax_cross_entropy(logits: &[f32], labels: &[u32], k: usize, scale: f32, delta: &mut [f32]) -> (f64, usize) {
+fn softmax_cross_entropy(
+    logits: &[f32],
+    labels: &[u32],
+    k: usize,
+    scale: f32,
+    delta: &mut [f32],
+) -> (f64, usize) {
     let mut loss = 0.0f64;
     let mut correct = 0;
     for ((z, d), &y) in logits.chunks_exact(k).zip(delta.chunks_exact_mut(k)).zip(labels) {
         let y = y as usize;
-        let (argmax, max) = z.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (j, &v)| if v > best.1 { (j, v) } else { best });
+        let (argmax, max) = z
+            .iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |best, (j, &v)| if v > best.1 { (j, v) } else { best });
         let mut sum = 0.0f32;
         for (d, &v) in d.iter_mut().zip(z) {
             *d = (v - max).exp();
@@ -79,7 +93,8 @@ mod tests {
     fn squared_error_is_the_mean_over_examples_and_outputs() {
         // Two examples, two outputs: residuals 1, 2, 3, 4; the batch loss is (1 + 4 + 9 + 16) / 4.
         let mut delta = [0.0; 4];
-        let (sum, _) = forward_backward(&[1.0, 2.0, 3.0, 4.0], BatchTargets::Values(&[0.0; 4]), 2, &mut delta);
+        let (sum, _) =
+            forward_backward(&[1.0, 2.0, 3.0, 4.0], BatchTargets::Values(&[0.0; 4]), 2, &mut delta);
         assert!((sum / 2.0 - 7.5).abs() < 1e-12);
         assert_eq!(delta, [0.5, 1.0, 1.5, 2.0]);
     }

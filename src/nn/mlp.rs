@@ -63,7 +63,12 @@ impl Workspace {
 
     /// Copies the examples `rows` of `data` into the batch buffers.
     pub fn load(&mut self, data: &Examples, rows: &[usize]) {
-        assert!(rows.len() <= self.capacity, "batch of {} exceeds workspace capacity {}", rows.len(), self.capacity);
+        assert!(
+            rows.len() <= self.capacity,
+            "batch of {} exceeds workspace capacity {}",
+            rows.len(),
+            self.capacity
+        );
         let d = data.x.ncols();
         let x = data.x.as_slice().expect("feature matrices are standard layout");
         for (dst, &r) in self.input.chunks_exact_mut(d).zip(rows) {
@@ -159,7 +164,8 @@ impl Mlp {
         let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, after) = ws.acts.split_at_mut(l);
-            let input = if l == 0 { &ws.input[..b * layer.fan_in] } else { &before[l - 1][..b * layer.fan_in] };
+            let input =
+                if l == 0 { &ws.input[..b * layer.fan_in] } else { &before[l - 1][..b * layer.fan_in] };
             let out = &mut after[0][..b * layer.fan_out];
             dense(layer, params, input, b, out);
             if l < last {
@@ -176,13 +182,15 @@ impl Mlp {
             Loss::CrossEntropy => BatchTargets::Classes(&ws.labels[..b]),
             Loss::MeanSquared => BatchTargets::Values(&ws.values[..b * k]),
         };
-        let (loss_sum, correct) = loss::forward_backward(&ws.acts[last][..b * k], targets, k, &mut ws.deltas[last][..b * k]);
+        let (loss_sum, correct) =
+            loss::forward_backward(&ws.acts[last][..b * k], targets, k, &mut ws.deltas[last][..b * k]);
         Evaluation { loss_sum, correct, examples: b }
     }
 
     fn backward(&self, params: &[f32], ws: &mut Workspace, b: usize, grad: &mut [f32]) {
         for (l, layer) in self.layers.iter().enumerate().rev() {
-            let input = if l == 0 { &ws.input[..b * layer.fan_in] } else { &ws.acts[l - 1][..b * layer.fan_in] };
+            let input =
+                if l == 0 { &ws.input[..b * layer.fan_in] } else { &ws.acts[l - 1][..b * layer.fan_in] };
             let delta = &ws.deltas[l][..b * layer.fan_out];
             weight_gradient(layer, input, delta, b, grad);
             if l > 0 {

@@ -61,8 +61,16 @@ pub struct Mlp {
 
 impl Mlp {
     /// A network `inputs -> hidden[0] -> ... -> outputs`.
-    pub fn new(inputs: usize, hidden: &[usize], outputs: usize, activation: Activation, bias: bool, loss: Loss) -> Self {
-        let widths: Vec<usize> = std::iter::once(inputs).chain(hidden.iter().copied()).chain([outputs]).collect();
+    pub fn new(
+        inputs: usize,
+        hidden: &[usize],
+        outputs: usize,
+        activation: Activation,
+        bias: bool,
+        loss: Loss,
+    ) -> Self {
+        let widths: Vec<usize> =
+            std::iter::once(inputs).chain(hidden.iter().copied()).chain([outputs]).collect();
         let mut offset = 0;
         let layers = widths
             .windows(2)

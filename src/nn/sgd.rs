@@ -40,7 +40,8 @@ impl Sgd {
                 }
             }
             (false, _) => {
-                for (((p, g), v), &d) in params.iter_mut().zip(grad).zip(&mut self.velocity).zip(&self.decays) {
+                for (((p, g), v), &d) in params.iter_mut().zip(grad).zip(&mut self.velocity).zip(&self.decays)
+                {
                     *v = mu * *v + g + if d { wd * *p } else { 0.0 };
                     *p -= lr * *v;
                 }

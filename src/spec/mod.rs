@@ -309,9 +309,9 @@ impl<'de> Deserialize<'de> for BatchSize {
                 f.write_str("a positive integer or \"full\"")
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<BatchSize, E> {
-                u64::try_from(v)
-                    .map(BatchSize::Fixed)
-                    .map_err(|_| E::custom(format!("batch size {v} is negative; allowed: a positive integer or \"full\"")))
+                u64::try_from(v).map(BatchSize::Fixed).map_err(|_| {
+                    E::custom(format!("batch size {v} is negative; allowed: a positive integer or \"full\""))
+                })
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<BatchSize, E> {
                 Ok(BatchSize::Fixed(v))
@@ -320,7 +320,9 @@ impl<'de> Deserialize<'de> for BatchSize {
                 if v == "full" {
                     Ok(BatchSize::Full)
                 } else {
-                    Err(E::custom(format!("batch size \"{v}\" is not allowed; allowed: a positive integer or \"full\"")))
+                    Err(E::custom(format!(
+                        "batch size \"{v}\" is not allowed; allowed: a positive integer or \"full\""
+                    )))
                 }
             }
         }
@@ -350,7 +352,12 @@ impl Default for DataSpec {
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec { hidden: default_hidden(), activation: Activation::default(), init: Init::default(), bias: true }
+        ModelSpec {
+            hidden: default_hidden(),
+            activation: Activation::default(),
+            init: Init::default(),
+            bias: true,
+        }
     }
 }
 
@@ -362,7 +369,12 @@ impl Default for NoiseSpec {
 
 impl Default for LandscapeSpec {
     fn default() -> Self {
-        LandscapeSpec { enabled: false, grid: default_grid(), arrow_points: default_arrow_points(), arrows: default_arrows() }
+        LandscapeSpec {
+            enabled: false,
+            grid: default_grid(),
+            arrow_points: default_arrow_points(),
+            arrows: default_arrows(),
+        }
     }
 }
 

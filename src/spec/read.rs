@@ -19,7 +19,9 @@ pub struct SpecSource {
 impl SpecSource {
     /// An error about `key`, placed at the override that set it, else at its line in the file.
     pub fn error(&self, key: &str, message: impl Into<String>) -> SpecError {
-        let overridden = self.overrides.iter().rev().find(|(k, _)| key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}[")));
+        let overridden = self.overrides.iter().rev().find(|(k, _)| {
+            key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}["))
+        });
         let origin = match overridden {
             Some((_, arg)) => Origin::Override(arg.clone()),
             None => match locate::span_of(&self.text, key) {
@@ -33,7 +35,12 @@ impl SpecSource {
 
 /// Reads and parses `path`, then applies `overrides` (each `key=value`, value in TOML syntax or a bare word).
 pub fn read(path: &Path, overrides: &[String]) -> Result<(Spec, SpecSource), SpecError> {
-    let whole_file = |message: String| SpecError { file: path.to_path_buf(), origin: Origin::Missing, key: String::new(), message };
+    let whole_file = |message: String| SpecError {
+        file: path.to_path_buf(),
+        origin: Origin::Missing,
+        key: String::new(),
+        message,
+    };
     let bytes = std::fs::read(path).map_err(|e| whole_file(format!("cannot read it: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
@@ -46,7 +53,10 @@ pub fn read(path: &Path, overrides: &[String]) -> Result<(Spec, SpecSource), Spe
         }
     })?;
     if text.trim().is_empty() {
-        return Err(whole_file("the file is empty; a spec needs at least [experiment], [training] and [sweep] (see README.md)".into()));
+        return Err(whole_file(
+            "the file is empty; a spec needs at least [experiment], [training] and [sweep] (see README.md)"
+                .into(),
+        ));
     }
     let mut spec: Spec = toml::from_str(&text).map_err(|e| from_toml(path, &text, &e))?;
     let mut source = SpecSource { path: path.to_path_buf(), text, overrides: Vec::new() };
@@ -78,7 +88,8 @@ fn apply(spec: &Spec, arg: &str, source: &SpecSource) -> Result<Spec, SpecError>
         key: key.to_string(),
         message,
     };
-    let (key, raw) = arg.split_once('=').ok_or_else(|| fail("", "expected key=value, e.g. training.epochs=5".into()))?;
+    let (key, raw) =
+        arg.split_once('=').ok_or_else(|| fail("", "expected key=value, e.g. training.epochs=5".into()))?;
     let key = key.trim();
     let parts: Vec<&str> = key.split('.').collect();
     if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
@@ -92,7 +103,9 @@ fn apply(spec: &Spec, arg: &str, source: &SpecSource) -> Result<Spec, SpecError>
         node = entry.as_table_mut().ok_or_else(|| fail(key, format!("`{part}` is not a table")))?;
     }
     node.insert(parts[parts.len() - 1].to_string(), value);
-    toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| fail(key, e.message().trim().to_string()))
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| fail(key, e.message().trim().to_string()))
 }
 
 /// A value in TOML syntax (`5`, `0.1`, `[1, "full"]`, `"x"`), or else the bare word as a string.
@@ -144,7 +157,8 @@ mod tests {
     #[test]
     fn an_override_replaces_a_value_and_is_remembered() {
         let (_d, path) = write(MINIMAL.as_bytes());
-        let (spec, source) = read(&path, &["training.epochs=7".into(), "data.source=synthetic".into()]).unwrap();
+        let (spec, source) =
+            read(&path, &["training.epochs=7".into(), "data.source=synthetic".into()]).unwrap();
         assert_eq!(spec.training.epochs, 7);
         assert_eq!(spec.data.source, super::super::Source::Synthetic);
         let err = source.error("training.epochs", "bad");
