@@ -14,6 +14,8 @@ pub mod records;
 pub mod spec;
 pub mod sweep;
 pub mod train;
+pub mod noise;
+pub mod landscape;
 
 pub mod cli;
 pub mod error;

@@ -2,6 +2,8 @@
 //! renamed when complete, sweep-level files are written to a temporary file and renamed, so a reader
 //! never sees half a result.
 
+mod read;
+
 use crate::error::{Error, Result};
 use crate::plan::RunConfig;
 use crate::train::{EpochRecord, IterationRecord, Outcome, Recorder, Seconds};
