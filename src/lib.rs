@@ -8,14 +8,14 @@
 
 pub mod data;
 pub mod experiment;
+pub mod landscape;
 pub mod nn;
+pub mod noise;
 pub mod plan;
 pub mod records;
 pub mod spec;
 pub mod sweep;
 pub mod train;
-pub mod noise;
-pub mod landscape;
 
 pub mod cli;
 pub mod error;

@@ -40,3 +40,354 @@ pub struct NoiseRecord {
     /// Seconds this row took to compute (not part of train_time_s).
     pub probe_time_s: f64,
 }
+
+use crate::data::Examples;
+use crate::nn::{Mlp, Workspace};
+use rand::Rng;
+use rand::seq::index;
+use std::time::Instant;
+
+/// Examples per forward/backward chunk when computing large-batch gradients: bounds memory.
+const CHUNK: usize = 256;
+
+/// The full-batch picture at one point: G and the per-example spread around it.
+#[derive(Debug, Clone)]
+pub struct FullBatch {
+    /// G, the mean gradient over the training set (f64).
+    pub gradient: Vec<f64>,
+    /// tr(Sigma) = (1/N) sum_i |g_i|^2 - |G|^2.
+    pub trace_sigma: f64,
+    /// N.
+    pub examples: usize,
+}
+
+impl FullBatch {
+    /// |G|^2.
+    pub fn squared_norm(&self) -> f64 {
+        dot(&self.gradient, &self.gradient)
+    }
+}
+
+/// Buffers reused across checkpoints of one run.
+pub struct Scratch {
+    ws: Workspace,
+    grad: Vec<f32>,
+    norms: Vec<f64>,
+    rows: Vec<usize>,
+}
+
+impl Scratch {
+    /// Buffers for `net`.
+    pub fn new(net: &Mlp) -> Self {
+        Scratch {
+            ws: Workspace::new(net, CHUNK),
+            grad: vec![0.0; net.params],
+            norms: vec![0.0; CHUNK],
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// G and tr(Sigma) in one pass over the training set: one forward and backward pass in chunks, with the
+/// per-example norms read off the same buffers (no per-example gradient vectors are formed).
+pub fn full_batch(net: &Mlp, params: &[f32], data: &Examples, scratch: &mut Scratch) -> FullBatch {
+    let n = data.len();
+    let mut gradient = vec![0.0f64; net.params];
+    let mut sum_sq = 0.0f64;
+    let mut start = 0;
+    while start < n {
+        let len = CHUNK.min(n - start);
+        scratch.ws.load_range(data, start, len);
+        net.loss_and_gradient(params, &mut scratch.ws, len, &mut scratch.grad);
+        net.per_example_squared_norms(&scratch.ws, len, &mut scratch.norms);
+        sum_sq += scratch.norms[..len].iter().sum::<f64>();
+        let weight = len as f64 / n as f64;
+        gradient.iter_mut().zip(&scratch.grad).for_each(|(g, &c)| *g += weight * f64::from(c));
+        start += len;
+    }
+    let trace_sigma = (sum_sq / n as f64 - dot(&gradient, &gradient)).max(0.0);
+    FullBatch { gradient, trace_sigma, examples: n }
+}
+
+/// The mean gradient over `rows` of `data`, in chunks, into `out` (f64).
+pub fn batch_gradient(
+    net: &Mlp,
+    params: &[f32],
+    data: &Examples,
+    rows: &[usize],
+    scratch: &mut Scratch,
+    out: &mut [f64],
+) {
+    out.fill(0.0);
+    for chunk in rows.chunks(CHUNK) {
+        scratch.ws.load(data, chunk);
+        net.loss_and_gradient(params, &mut scratch.ws, chunk.len(), &mut scratch.grad);
+        let weight = chunk.len() as f64 / rows.len() as f64;
+        out.iter_mut().zip(&scratch.grad).for_each(|(g, &c)| *g += weight * f64::from(c));
+    }
+}
+
+/// Every statistic of noise.csv for the probed batch sizes `sizes` at the current parameters.
+#[allow(clippy::too_many_arguments)]
+pub fn checkpoint(
+    net: &Mlp,
+    params: &[f32],
+    data: &Examples,
+    epoch: u64,
+    sizes: &[usize],
+    probes: u64,
+    rng: &mut impl Rng,
+    scratch: &mut Scratch,
+) -> Vec<NoiseRecord> {
+    let started = Instant::now();
+    let full = full_batch(net, params, data, scratch);
+    let shared_s = started.elapsed().as_secs_f64() / sizes.len().max(1) as f64;
+    sizes
+        .iter()
+        .map(|&b| {
+            let started = Instant::now();
+            let mut record = probe(net, params, data, &full, b, probes, rng, scratch);
+            record.epoch = epoch;
+            record.probe_time_s = shared_s + started.elapsed().as_secs_f64();
+            record
+        })
+        .collect()
+}
+
+/// Draws `probes` mini-batches of `b` distinct examples and compares their gradients with G.
+#[allow(clippy::too_many_arguments)]
+fn probe(
+    net: &Mlp,
+    params: &[f32],
+    data: &Examples,
+    full: &FullBatch,
+    b: usize,
+    probes: u64,
+    rng: &mut impl Rng,
+    scratch: &mut Scratch,
+) -> NoiseRecord {
+    let n = full.examples;
+    let gg = full.squared_norm();
+    let rel_error_predicted = rel_error_predicted(full.trace_sigma, gg, b, n);
+    let mut record = NoiseRecord {
+        epoch: 0,
+        probe_batch_size: b,
+        probes,
+        grad_norm: gg.sqrt(),
+        trace_sigma: full.trace_sigma,
+        b_simple: full.trace_sigma / gg,
+        cos_mean: 1.0,
+        cos_std: 0.0,
+        cos_predicted: 1.0 / (1.0 + rel_error_predicted).sqrt(),
+        angle_deg_mean: 0.0,
+        dispersion: 0.0,
+        rel_error: 0.0,
+        rel_error_predicted,
+        b_simple_two_batch: None,
+        probe_time_s: 0.0,
+    };
+    if b >= n {
+        // The mini-batch is the full batch: exact agreement, whatever the summation order would give.
+        return record;
+    }
+    let mut g = vec![0.0f64; full.gradient.len()];
+    let mut direction_sum = vec![0.0f64; g.len()];
+    let mut big = vec![0.0f64; g.len()];
+    let (mut cosines, mut rel_errors, mut small_sq) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..probes {
+        scratch.rows.clear();
+        scratch.rows.extend(index::sample(rng, n, b).into_iter());
+        let rows = std::mem::take(&mut scratch.rows);
+        batch_gradient(net, params, data, &rows, scratch, &mut g);
+        scratch.rows = rows;
+        let norm = dot(&g, &g).sqrt();
+        cosines.push(dot(&g, &full.gradient) / (norm * gg.sqrt()));
+        rel_errors.push(g.iter().zip(&full.gradient).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / gg);
+        small_sq.push(norm * norm);
+        direction_sum.iter_mut().zip(&g).for_each(|(d, &x)| *d += x / norm);
+        big.iter_mut().zip(&g).for_each(|(s, &x)| *s += x / probes as f64);
+    }
+    let k = probes as f64;
+    let (cos_mean, cos_std) = mean_std(&cosines);
+    record.cos_mean = cos_mean;
+    record.cos_std = cos_std;
+    record.angle_deg_mean = cosines.iter().map(|c| c.clamp(-1.0, 1.0).acos().to_degrees()).sum::<f64>() / k;
+    record.dispersion = 1.0 - dot(&direction_sum, &direction_sum).sqrt() / k;
+    record.rel_error = rel_errors.iter().sum::<f64>() / k;
+    record.b_simple_two_batch = two_batch(mean_std(&small_sq).0, dot(&big, &big), b, probes, n);
+    record
+}
+
+/// E|g_B - G|^2 / |G|^2 for a batch of `b` drawn without replacement from `n`.
+pub fn rel_error_predicted(trace_sigma: f64, gg: f64, b: usize, n: usize) -> f64 {
+    if b >= n || n < 2 {
+        return 0.0;
+    }
+    trace_sigma / (b as f64 * gg) * (n - b) as f64 / (n - 1) as f64
+}
+
+/// McCandlish et al.'s two-batch-size estimate of B_simple (appendix A.1). The small batch is one probe
+/// (size b), the big batch is the mean of all `probes` probes (size probes * b), as with data-parallel
+/// workers. Each batch size is replaced by its without-replacement equivalent b (n - 1) / (n - b), so the
+/// two estimates stay unbiased when b is a sizeable share of n.
+pub fn two_batch(small_sq_mean: f64, big_sq: f64, b: usize, probes: u64, n: usize) -> Option<f64> {
+    if probes < 2 || b >= n {
+        return None;
+    }
+    let b_small = b as f64 * (n - 1) as f64 / (n - b) as f64;
+    let b_big = b_small * probes as f64;
+    let g2 = (b_big * big_sq - b_small * small_sq_mean) / (b_big - b_small);
+    let trace = (small_sq_mean - big_sq) / (1.0 / b_small - 1.0 / b_big);
+    Some(trace / g2)
+}
+
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let k = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / k;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Targets;
+    use crate::nn::{Loss, initialize};
+    use crate::spec::{Activation, Init};
+    use ndarray::Array2;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn setup(n: usize) -> (Mlp, Vec<f32>, Examples) {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let net = Mlp::new(3, &[5], 3, Activation::Tanh, true, Loss::CrossEntropy);
+        let params = initialize(&net, Init::Xavier, &mut rng);
+        let x = Array2::from_shape_fn((n, 3), |_| rng.random_range(-2.0f32..2.0));
+        let y = Targets::Classes((0..n).map(|i| (i % 3) as u32).collect());
+        (net, params, Examples { x, y })
+    }
+
+    /// Every g_i formed explicitly, then tr(Sigma) = (1/N) sum_i |g_i - G|^2 straight from the definition.
+    fn explicit(net: &Mlp, params: &[f32], data: &Examples) -> (Vec<f64>, f64) {
+        let n = data.len();
+        let mut scratch = Scratch::new(net);
+        let per_example: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let mut g = vec![0.0; net.params];
+                batch_gradient(net, params, data, &[i], &mut scratch, &mut g);
+                g
+            })
+            .collect();
+        let mean: Vec<f64> =
+            (0..net.params).map(|j| per_example.iter().map(|g| g[j]).sum::<f64>() / n as f64).collect();
+        let trace = per_example
+            .iter()
+            .map(|g| g.iter().zip(&mean).map(|(a, b)| (a - b).powi(2)).sum::<f64>())
+            .sum::<f64>()
+            / n as f64;
+        (mean, trace)
+    }
+
+    #[test]
+    fn trace_sigma_and_b_simple_equal_the_explicit_per_example_computation() {
+        // 600 examples span three chunks, so the chunked accumulation is exercised too.
+        let (net, params, data) = setup(600);
+        let full = full_batch(&net, &params, &data, &mut Scratch::new(&net));
+        let (mean, trace) = explicit(&net, &params, &data);
+        assert!((full.trace_sigma - trace).abs() <= 1e-5 * trace, "{} vs {trace}", full.trace_sigma);
+        let gg: f64 = mean.iter().map(|g| g * g).sum();
+        assert!((full.squared_norm() - gg).abs() <= 1e-5 * gg);
+        assert!((full.trace_sigma / full.squared_norm() - trace / gg).abs() <= 1e-5 * trace / gg);
+    }
+
+    #[test]
+    fn mean_probe_error_matches_the_without_replacement_prediction() {
+        let (net, params, data) = setup(200);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut scratch = Scratch::new(&net);
+        for b in [1, 10, 100] {
+            let rows = checkpoint(&net, &params, &data, 0, &[b], 64, &mut rng, &mut scratch);
+            let measured: Vec<f64> = (0..30)
+                .map(|_| checkpoint(&net, &params, &data, 0, &[b], 64, &mut rng, &mut scratch)[0].rel_error)
+                .collect();
+            let (mean, std) = mean_std(&measured);
+            let standard_error = std / (measured.len() as f64).sqrt();
+            let predicted = rows[0].rel_error_predicted;
+            assert!(
+                (mean - predicted).abs() < 4.0 * standard_error,
+                "B = {b}: measured {mean} +- {standard_error}, predicted {predicted}"
+            );
+        }
+    }
+
+    #[test]
+    fn full_batch_probe_has_cosine_one_and_no_dispersion() {
+        let (net, params, data) = setup(50);
+        let rows = checkpoint(
+            &net,
+            &params,
+            &data,
+            0,
+            &[50],
+            8,
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &mut Scratch::new(&net),
+        );
+        assert_eq!(
+            (rows[0].cos_mean, rows[0].dispersion, rows[0].rel_error, rows[0].rel_error_predicted),
+            (1.0, 0.0, 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn noise_falls_as_the_batch_grows() {
+        let (net, params, data) = setup(400);
+        let rows = checkpoint(
+            &net,
+            &params,
+            &data,
+            0,
+            &[1, 8, 64],
+            32,
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &mut Scratch::new(&net),
+        );
+        assert!(rows[0].dispersion > rows[1].dispersion && rows[1].dispersion > rows[2].dispersion);
+        assert!(rows[0].rel_error > rows[1].rel_error && rows[1].rel_error > rows[2].rel_error);
+        assert!(rows[0].cos_mean < rows[1].cos_mean && rows[1].cos_mean < rows[2].cos_mean);
+    }
+
+    #[test]
+    fn the_two_batch_estimate_recovers_b_simple_on_average() {
+        let (net, params, data) = setup(400);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut scratch = Scratch::new(&net);
+        let rows: Vec<NoiseRecord> = (0..20)
+            .map(|_| checkpoint(&net, &params, &data, 0, &[16], 32, &mut rng, &mut scratch).remove(0))
+            .collect();
+        let estimates: Vec<f64> = rows.iter().map(|r| r.b_simple_two_batch.unwrap()).collect();
+        let (mean, std) = mean_std(&estimates);
+        let truth = rows[0].b_simple;
+        assert!(
+            (mean - truth).abs() < 4.0 * std / 20f64.sqrt() + 0.05 * truth,
+            "two-batch {mean} +- {std}, exact {truth}"
+        );
+    }
+
+    #[test]
+    fn the_two_batch_formula_inverts_its_own_expectations() {
+        // With E|g_B|^2 = |G|^2 + tr c_B exactly, the estimator returns tr / |G|^2 exactly.
+        let (gg, trace, b, k, n) = (2.0, 30.0, 10usize, 8u64, 100usize);
+        let c = (n - b) as f64 / (b as f64 * (n - 1) as f64);
+        let got = two_batch(gg + trace * c, gg + trace * c / k as f64, b, k, n).unwrap();
+        assert!((got - trace / gg).abs() < 1e-9);
+    }
+}

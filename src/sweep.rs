@@ -46,6 +46,9 @@ pub fn run(
     let inits: Vec<Vec<f32>> = (0..spec.experiment.repeats)
         .map(|r| initialize(&net, spec.model.init, &mut rng::stream(spec.experiment.seed, r, Purpose::Init)))
         .collect();
+    let n = data.train.len();
+    let probe_sizes: Vec<usize> =
+        spec.noise.probe_batch_sizes.iter().flatten().map(|b| b.resolve(n)).collect();
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
@@ -59,6 +62,8 @@ pub fn run(
                 init: &inits[run.repeat as usize],
                 seed: spec.experiment.seed,
                 training: &spec.training,
+                noise: &spec.noise,
+                probe_sizes: &probe_sizes,
                 stop,
                 progress: &advance,
             };

@@ -4,9 +4,10 @@
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::nn::{Evaluation, Mlp, Sgd, Workspace};
+use crate::noise::{self, NoiseRecord, Scratch};
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
-use crate::spec::{Task, TrainingSpec};
+use crate::spec::{NoiseSpec, Task, TrainingSpec};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,6 +67,8 @@ pub trait Recorder {
     fn iteration(&mut self, record: &IterationRecord) -> Result<()>;
     /// Called before training and after every epoch.
     fn epoch(&mut self, record: &EpochRecord) -> Result<()>;
+    /// Called at every gradient-noise checkpoint, with a row per probed batch size.
+    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()>;
 }
 
 /// How a run ended.
@@ -95,6 +98,10 @@ pub struct Context<'a> {
     pub seed: u64,
     /// Optimiser and loop settings.
     pub training: &'a TrainingSpec,
+    /// Epochs between noise checkpoints (0 = none) and probes per checkpoint.
+    pub noise: &'a NoiseSpec,
+    /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
+    pub probe_sizes: &'a [usize],
     /// Set when the sweep must stop; checked every update.
     pub stop: &'a AtomicBool,
     /// Told the number of examples trained on after each epoch (progress bars).
@@ -126,8 +133,10 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
     let mut updates = 0u64;
     let mut examples_seen = 0u64;
 
+    let mut probes = Probes::new(run, ctx);
     let mut last = evaluate(ctx, &params, &mut eval_ws, 0, updates, clock, &StepStats::default());
     recorder.epoch(&last)?;
+    probes.maybe(ctx, &params, 0, recorder)?;
     for epoch in 1..=run.epochs {
         order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
         if ctx.training.shuffle {
@@ -191,8 +200,63 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
                 interrupted: false,
             });
         }
+        probes.maybe(ctx, &params, epoch, recorder)?;
     }
     Ok(Outcome { last, epochs_completed: run.epochs, examples_seen, diverged: false, interrupted: false })
+}
+
+/// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.
+struct Probes {
+    every: u64,
+    last_epoch: u64,
+    sizes: Vec<usize>,
+    run: u64,
+    repeat: u64,
+    count: u64,
+    scratch: Option<Scratch>,
+}
+
+impl Probes {
+    fn new(run: &RunConfig, ctx: &Context<'_>) -> Self {
+        let sizes = if ctx.probe_sizes.is_empty() { vec![run.batch_size] } else { ctx.probe_sizes.to_vec() };
+        let scratch = (ctx.noise.every > 0).then(|| Scratch::new(ctx.net));
+        Probes {
+            every: ctx.noise.every,
+            last_epoch: run.epochs,
+            sizes,
+            run: run.index as u64,
+            repeat: run.repeat,
+            count: 0,
+            scratch,
+        }
+    }
+
+    fn maybe(
+        &mut self,
+        ctx: &Context<'_>,
+        params: &[f32],
+        epoch: u64,
+        recorder: &mut dyn Recorder,
+    ) -> Result<()> {
+        let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
+        if !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
+            return Ok(());
+        }
+        let mut rng =
+            rng::stream(ctx.seed, self.repeat, Purpose::Probe { run: self.run, checkpoint: self.count });
+        self.count += 1;
+        let rows = noise::checkpoint(
+            ctx.net,
+            params,
+            &ctx.data.train,
+            epoch,
+            &self.sizes,
+            ctx.noise.probes,
+            &mut rng,
+            scratch,
+        );
+        recorder.noise(&rows)
+    }
 }
 
 impl StepStats {

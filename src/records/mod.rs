@@ -5,6 +5,7 @@
 mod read;
 
 use crate::error::{Error, Result};
+use crate::noise::NoiseRecord;
 use crate::plan::RunConfig;
 use crate::train::{EpochRecord, IterationRecord, Outcome, Recorder, Seconds};
 use serde::{Deserialize, Serialize};
@@ -101,6 +102,7 @@ pub struct RunWriter {
     done: PathBuf,
     iterations: csv::Writer<BufWriter<File>>,
     epochs: csv::Writer<BufWriter<File>>,
+    noise: Option<csv::Writer<BufWriter<File>>>,
 }
 
 impl RunWriter {
@@ -116,6 +118,7 @@ impl RunWriter {
         Ok(RunWriter {
             iterations: csv_writer(&partial.join("iterations.csv"))?,
             epochs: csv_writer(&partial.join("epochs.csv"))?,
+            noise: None,
             partial,
             done,
         })
@@ -125,6 +128,9 @@ impl RunWriter {
     pub fn finish(mut self, file: &RunFile) -> Result<()> {
         flush(&mut self.iterations, &self.partial.join("iterations.csv"))?;
         flush(&mut self.epochs, &self.partial.join("epochs.csv"))?;
+        if let Some(noise) = self.noise.as_mut() {
+            flush(noise, &self.partial.join("noise.csv"))?;
+        }
         write_json(&self.partial.join("summary.json"), file)?;
         if self.done.exists() {
             fs::remove_dir_all(&self.done).map_err(|e| Error::io(&self.done, e))?;
@@ -147,6 +153,15 @@ impl Recorder for RunWriter {
     fn epoch(&mut self, record: &EpochRecord) -> Result<()> {
         let path = &self.partial;
         self.epochs.serialize(record).map_err(|e| csv_error(&path.join("epochs.csv"), e))
+    }
+
+    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()> {
+        let path = self.partial.join("noise.csv");
+        if self.noise.is_none() {
+            self.noise = Some(csv_writer(&path)?);
+        }
+        let writer = self.noise.as_mut().expect("opened above");
+        rows.iter().try_for_each(|row| writer.serialize(row).map_err(|e| csv_error(&path, e)))
     }
 }
 
