@@ -196,7 +196,7 @@ fn probe(
     let (mut cosines, mut rel_errors, mut small_sq) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..probes {
         scratch.rows.clear();
-        scratch.rows.extend(index::sample(rng, n, b).into_iter());
+        scratch.rows.extend(index::sample(rng, n, b));
         let rows = std::mem::take(&mut scratch.rows);
         batch_gradient(net, params, data, &rows, scratch, &mut g);
         scratch.rows = rows;
