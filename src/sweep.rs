@@ -3,9 +3,10 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::landscape::{self, Path};
 use crate::nn::{Loss, Mlp, initialize};
 use crate::plan::{Plan, RunConfig};
-use crate::records::{RunFile, RunSummary, RunWriter};
+use crate::records::{self, RunFile, RunSummary, RunWriter};
 use crate::rng::{self, Purpose};
 use crate::spec::{Spec, Task};
 use crate::train::{self, Context};
@@ -52,7 +53,7 @@ pub fn run(
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
-    let results: Vec<Result<RunSummary>> = order
+    let results: Vec<Result<(RunSummary, Path)>> = order
         .par_iter()
         .with_max_len(1)
         .map(|run| {
@@ -63,19 +64,24 @@ pub fn run(
                 seed: spec.experiment.seed,
                 training: &spec.training,
                 noise: &spec.noise,
+                snapshot_every: snapshot_every(spec, run),
                 probe_sizes: &probe_sizes,
                 stop,
                 progress: &advance,
             };
-            let summary = one(plan, run, &ctx, data)?;
+            let (summary, path) = one(plan, run, &ctx, data)?;
             progress.finished(&summary);
-            Ok(summary)
+            Ok((summary, path))
         })
         .collect();
     let mut summaries = Vec::with_capacity(results.len());
+    let mut paths = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok(s) => summaries.push(s),
+            Ok((s, path)) => {
+                paths.push((s.run_id.clone(), path));
+                summaries.push(s);
+            }
             Err(Error::Interrupted(_)) => {}
             Err(e) => return Err(e),
         }
@@ -84,10 +90,33 @@ pub fn run(
     if summaries.len() < runs.len() {
         return Err(Error::Interrupted(format!("{} of {} runs finished", summaries.len(), runs.len())));
     }
+    if spec.landscape.enabled {
+        write_landscapes(plan, runs, &net, data, &paths)?;
+    }
     Ok(summaries)
 }
 
-fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<RunSummary> {
+/// Builds and writes the landscape of every repeat from the paths its runs recorded.
+fn write_landscapes(plan: &Plan, runs: &[RunConfig], net: &Mlp, data: &Dataset, paths: &[(String, Path)]) -> Result<()> {
+    let spec = &plan.spec;
+    for repeat in 0..spec.experiment.repeats {
+        let members: Vec<(&RunConfig, &Path)> = runs
+            .iter()
+            .filter(|r| r.repeat == repeat)
+            .filter_map(|r| paths.iter().find(|(id, _)| *id == r.id).map(|(_, p)| (r, p)))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let inputs: Vec<(&Path, usize, u64)> = members.iter().map(|(r, p)| (*p, r.batch_size, r.index as u64)).collect();
+        let built = landscape::build(net, &data.train, &inputs, &spec.landscape, spec.experiment.seed, repeat);
+        let ids: Vec<&str> = members.iter().map(|(r, _)| r.id.as_str()).collect();
+        records::write_landscape(&plan.output, repeat, &ids, &built)?;
+    }
+    Ok(())
+}
+
+fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<(RunSummary, Path)> {
     let mut writer = RunWriter::create(&plan.output, run)?;
     let outcome = match train::train(run, ctx, &mut writer) {
         Ok(outcome) => outcome,
@@ -109,7 +138,12 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         summary: summary.clone(),
     };
     writer.finish(&file)?;
-    Ok(summary)
+    Ok((summary, outcome.path))
+}
+
+/// Updates between landscape snapshots of `run`; 0 when the landscape is off.
+fn snapshot_every(spec: &Spec, run: &RunConfig) -> u64 {
+    if spec.landscape.enabled { landscape::snapshot_every(run.total_updates(), spec.landscape.points) } else { 0 }
 }
 
 /// A rough work estimate: examples processed plus a fixed cost per update.

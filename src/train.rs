@@ -3,6 +3,7 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
+use crate::landscape::Path;
 use crate::nn::{Evaluation, Mlp, Sgd, Workspace};
 use crate::noise::{self, NoiseRecord, Scratch};
 use crate::plan::RunConfig;
@@ -84,6 +85,9 @@ pub struct Outcome {
     pub diverged: bool,
     /// The sweep was interrupted before the run finished.
     pub interrupted: bool,
+    /// Parameter snapshots along the way (empty unless the landscape is recorded).
+    #[serde(skip)]
+    pub path: Path,
 }
 
 /// What a run needs besides its configuration; shared by every run of a sweep.
@@ -102,6 +106,8 @@ pub struct Context<'a> {
     pub noise: &'a NoiseSpec,
     /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
     pub probe_sizes: &'a [usize],
+    /// Updates between parameter snapshots for the landscape; 0 records none.
+    pub snapshot_every: u64,
     /// Set when the sweep must stop; checked every update.
     pub stop: &'a AtomicBool,
     /// Told the number of examples trained on after each epoch (progress bars).
@@ -117,92 +123,145 @@ struct StepStats {
     norm_count: u64,
 }
 
+/// Why the epoch loop stopped early.
+enum Stop {
+    Diverged,
+    Interrupted,
+}
+
+/// The mutable state of one run: parameters, optimiser, buffers and counters.
+struct State<'a> {
+    run: &'a RunConfig,
+    ctx: &'a Context<'a>,
+    params: Vec<f32>,
+    sgd: Sgd,
+    ws: Workspace,
+    eval_ws: Workspace,
+    grad: Vec<f32>,
+    previous: Vec<f32>,
+    order: Vec<usize>,
+    clock: Seconds,
+    updates: u64,
+    examples_seen: u64,
+    path: Path,
+}
+
 /// Trains `run` from `ctx.init`, handing every record to `recorder`.
 pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) -> Result<Outcome> {
-    let net = ctx.net;
-    let train_set = &ctx.data.train;
-    let n = train_set.len();
-    let mut params = ctx.init.to_vec();
-    let mut sgd = Sgd::new(net, run.learning_rate, ctx.training.momentum, ctx.training.weight_decay);
-    let mut ws = Workspace::new(net, run.batch_size);
-    let mut eval_ws = Workspace::new(net, EVAL_CHUNK.min(n.max(1)));
-    let mut grad = vec![0.0f32; net.params];
-    let mut previous = vec![0.0f32; net.params];
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut clock = 0.0;
-    let mut updates = 0u64;
-    let mut examples_seen = 0u64;
-
+    let mut state = State::new(run, ctx);
     let mut probes = Probes::new(run, ctx);
-    let mut last = evaluate(ctx, &params, &mut eval_ws, 0, updates, clock, &StepStats::default());
+    let mut last = state.evaluate(0, &StepStats::default());
     recorder.epoch(&last)?;
-    probes.maybe(ctx, &params, 0, recorder)?;
+    probes.maybe(ctx, &state.params, 0, recorder)?;
+    state.snapshot();
+    let mut epochs_completed = 0;
+    let mut stop = None;
     for epoch in 1..=run.epochs {
-        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+        let (stats, ended) = state.epoch(epoch, recorder)?;
+        if matches!(ended, Some(Stop::Interrupted)) {
+            stop = ended;
+            break;
+        }
+        last = state.evaluate(epoch, &stats);
+        if ended.is_some() || !last.train_loss.is_finite() {
+            last.train_loss = f64::NAN;
+            recorder.epoch(&last)?;
+            stop = Some(Stop::Diverged);
+            break;
+        }
+        recorder.epoch(&last)?;
+        epochs_completed = epoch;
+        probes.maybe(ctx, &state.params, epoch, recorder)?;
+    }
+    state.snapshot();
+    Ok(Outcome {
+        last,
+        epochs_completed,
+        examples_seen: state.examples_seen,
+        diverged: matches!(stop, Some(Stop::Diverged)),
+        interrupted: matches!(stop, Some(Stop::Interrupted)),
+        path: state.path,
+    })
+}
+
+impl<'a> State<'a> {
+    fn new(run: &'a RunConfig, ctx: &'a Context<'a>) -> Self {
+        let (net, n) = (ctx.net, ctx.data.train.len());
+        State {
+            run,
+            ctx,
+            params: ctx.init.to_vec(),
+            sgd: Sgd::new(net, run.learning_rate, ctx.training.momentum, ctx.training.weight_decay),
+            ws: Workspace::new(net, run.batch_size),
+            eval_ws: Workspace::new(net, EVAL_CHUNK.min(n.max(1))),
+            grad: vec![0.0; net.params],
+            previous: vec![0.0; net.params],
+            order: (0..n).collect(),
+            clock: 0.0,
+            updates: 0,
+            examples_seen: 0,
+            path: Path::default(),
+        }
+    }
+
+    /// One pass over the training set; the clock runs only here.
+    fn epoch(&mut self, epoch: u64, recorder: &mut dyn Recorder) -> Result<(StepStats, Option<Stop>)> {
+        let (run, ctx) = (self.run, self.ctx);
+        let n = self.order.len();
+        self.order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
         if ctx.training.shuffle {
-            order.shuffle(&mut rng::stream(ctx.seed, run.repeat, Purpose::Shuffle { epoch }));
+            self.order.shuffle(&mut rng::stream(ctx.seed, run.repeat, Purpose::Shuffle { epoch }));
         }
         let mut stats = StepStats::default();
         let started = Instant::now();
         for u in 0..run.updates_per_epoch {
             if ctx.stop.load(Ordering::Relaxed) {
-                return Ok(Outcome {
-                    last,
-                    epochs_completed: epoch - 1,
-                    examples_seen,
-                    diverged: false,
-                    interrupted: true,
-                });
+                return Ok((stats, Some(Stop::Interrupted)));
             }
-            let rows = &order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
-            ws.load(train_set, rows);
-            let loss = net.loss_and_gradient(&params, &mut ws, rows.len(), &mut grad);
-            updates += 1;
-            examples_seen += rows.len() as u64;
+            let rows = &self.order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
+            let batch_size = rows.len();
+            self.ws.load(&ctx.data.train, rows);
+            let loss = ctx.net.loss_and_gradient(&self.params, &mut self.ws, batch_size, &mut self.grad);
+            self.updates += 1;
+            self.examples_seen += batch_size as u64;
             if !loss.is_finite() {
-                clock += started.elapsed().as_secs_f64();
-                let mut record = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
-                record.train_loss = f64::NAN;
-                recorder.epoch(&record)?;
-                return Ok(Outcome {
-                    last: record,
-                    epochs_completed: epoch - 1,
-                    examples_seen,
-                    diverged: true,
-                    interrupted: false,
-                });
+                self.clock += started.elapsed().as_secs_f64();
+                return Ok((stats, Some(Stop::Diverged)));
             }
-            stats.observe(&grad, &previous, updates > 1 + (epoch - 1) * run.updates_per_epoch as u64);
-            sgd.step(&mut params, &grad);
-            std::mem::swap(&mut grad, &mut previous);
-            if updates.is_multiple_of(ctx.training.log_every) {
-                let wall_s = clock + started.elapsed().as_secs_f64();
-                recorder.iteration(&IterationRecord {
+            stats.observe(&self.grad, &self.previous, u > 0);
+            self.sgd.step(&mut self.params, &self.grad);
+            std::mem::swap(&mut self.grad, &mut self.previous);
+            if ctx.snapshot_every > 0 && self.updates.is_multiple_of(ctx.snapshot_every) {
+                self.snapshot();
+            }
+            if self.updates.is_multiple_of(ctx.training.log_every) {
+                let record = IterationRecord {
                     epoch,
-                    iteration: updates,
-                    examples_seen,
-                    batch_size: rows.len(),
+                    iteration: self.updates,
+                    examples_seen: self.examples_seen,
+                    batch_size,
                     loss,
-                    wall_s,
-                })?;
+                    wall_s: self.clock + started.elapsed().as_secs_f64(),
+                };
+                recorder.iteration(&record)?;
             }
         }
-        clock += started.elapsed().as_secs_f64();
+        self.clock += started.elapsed().as_secs_f64();
         (ctx.progress)(n as u64);
-        last = evaluate(ctx, &params, &mut eval_ws, epoch, updates, clock, &stats);
-        recorder.epoch(&last)?;
-        if !last.train_loss.is_finite() {
-            return Ok(Outcome {
-                last,
-                epochs_completed: epoch,
-                examples_seen,
-                diverged: true,
-                interrupted: false,
-            });
-        }
-        probes.maybe(ctx, &params, epoch, recorder)?;
+        Ok((stats, None))
     }
-    Ok(Outcome { last, epochs_completed: run.epochs, examples_seen, diverged: false, interrupted: false })
+
+    /// Records the parameters for the landscape, once per update count.
+    fn snapshot(&mut self) {
+        if self.ctx.snapshot_every > 0 && self.path.iterations.last() != Some(&self.updates) {
+            self.path.iterations.push(self.updates);
+            self.path.params.push(self.params.clone());
+        }
+    }
+
+    fn evaluate(&mut self, epoch: u64, stats: &StepStats) -> EpochRecord {
+        evaluate(self.ctx, &self.params, &mut self.eval_ws, epoch, self.updates, self.clock, stats)
+    }
 }
 
 /// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.

@@ -5,6 +5,7 @@
 mod read;
 
 use crate::error::{Error, Result};
+use crate::landscape::Landscape;
 use crate::noise::NoiseRecord;
 use crate::plan::RunConfig;
 use crate::train::{EpochRecord, IterationRecord, Outcome, Recorder, Seconds};
@@ -15,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 /// Folder of the completed runs inside a results folder.
 pub const RUNS: &str = "runs";
+/// Folder of the loss grids, one per repeat.
+pub const LANDSCAPE: &str = "landscape";
 
 /// What summary.json holds for one run, and a row of summary.csv.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +166,18 @@ impl Recorder for RunWriter {
         let writer = self.noise.as_mut().expect("opened above");
         rows.iter().try_for_each(|row| writer.serialize(row).map_err(|e| csv_error(&path, e)))
     }
+}
+
+/// Writes the landscape of one repeat: landscape/rep<r>.csv, and trajectory.csv and arrows.csv into the
+/// folders of the runs `run_ids` (in the order of `landscape.runs`).
+pub fn write_landscape(output: &Path, repeat: u64, run_ids: &[&str], landscape: &Landscape) -> Result<()> {
+    write_csv(&output.join(LANDSCAPE).join(format!("rep{repeat}.csv")), &landscape.grid)?;
+    for (id, (trajectory, arrows)) in run_ids.iter().zip(&landscape.runs) {
+        let folder = output.join(RUNS).join(id);
+        write_csv(&folder.join("trajectory.csv"), trajectory)?;
+        write_csv(&folder.join("arrows.csv"), arrows)?;
+    }
+    Ok(())
 }
 
 /// Writes `rows` as a csv file, atomically.

@@ -258,6 +258,9 @@ pub struct LandscapeSpec {
     /// Grid points along each axis.
     #[serde(default = "default_grid")]
     pub grid: u64,
+    /// Most points recorded along each run's path (every update when it has fewer).
+    #[serde(default = "default_points")]
+    pub points: u64,
     /// Points along each trajectory where mini-batch directions are drawn.
     #[serde(default = "default_arrow_points")]
     pub arrow_points: u64,
@@ -458,6 +461,7 @@ impl Default for LandscapeSpec {
         LandscapeSpec {
             enabled: false,
             grid: default_grid(),
+            points: default_points(),
             arrow_points: default_arrow_points(),
             arrows: default_arrows(),
         }
@@ -517,4 +521,7 @@ fn default_dpi() -> u32 {
 }
 fn default_smoothing() -> f64 {
     0.9
+}
+fn default_points() -> u64 {
+    2000
 }
