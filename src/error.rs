@@ -13,10 +13,10 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 #[non_exhaustive]
 pub enum Error {
     /// The spec (or a `--set` override) is malformed or out of range.
-    #[error("{0}")]
+    #[error(transparent)]
     Spec(#[from] SpecError),
     /// A data file cannot be used.
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] DataError),
     /// A results folder cannot be read back (plot, analyze, resume).
     #[error("{path}: {message}")]

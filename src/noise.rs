@@ -188,6 +188,7 @@ fn probe(
     };
     if b >= n {
         // The mini-batch is the full batch: exact agreement, whatever the summation order would give.
+        record.probes = 0;
         return record;
     }
     let mut g = vec![0.0f64; full.gradient.len()];

@@ -63,6 +63,15 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
 /// Expands the sweep for a training set of `n` examples, checking batch sizes against it.
 pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError> {
     check(spec, src)?;
+    if n == 0 {
+        return Err(src.error(
+            "data.test_fraction",
+            format!(
+                "the training split is empty: {} holds out every example; lower test_fraction or add data",
+                spec.data.test_fraction
+            ),
+        ));
+    }
     let batch_sizes = resolve_batch_sizes(&spec.sweep.batch_sizes, "sweep.batch_sizes", n, src)?;
     if let Some(probes) = &spec.noise.probe_batch_sizes {
         resolve_batch_sizes(probes, "noise.probe_batch_sizes", n, src)?;

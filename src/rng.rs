@@ -18,29 +18,36 @@ pub enum Purpose {
         /// 1-based epoch.
         epoch: u64,
     },
-    /// The mini-batches drawn at one noise checkpoint of one run.
+    /// The mini-batches drawn at one noise checkpoint of one run. Keyed by the run's configuration
+    /// (batch size and learning rate), not its place in the plan, so adding a run changes no other.
     Probe {
-        /// Index of the run in the plan.
-        run: u64,
+        /// The run's batch size.
+        batch_size: u64,
+        /// The bits of the run's learning rate.
+        learning_rate_bits: u64,
         /// Index of the checkpoint within the run.
         checkpoint: u64,
     },
-    /// Mini-batch directions drawn for the landscape arrows.
+    /// Mini-batch directions drawn for the landscape arrows of one run.
     Arrows {
-        /// Index of the run in the plan.
-        run: u64,
+        /// The run's batch size.
+        batch_size: u64,
+        /// The bits of the run's learning rate.
+        learning_rate_bits: u64,
     },
 }
 
 impl Purpose {
-    fn words(self) -> [u64; 3] {
+    fn words(self) -> [u64; 4] {
         match self {
-            Purpose::Split => [1, 0, 0],
-            Purpose::Data => [2, 0, 0],
-            Purpose::Init => [3, 0, 0],
-            Purpose::Shuffle { epoch } => [4, epoch, 0],
-            Purpose::Probe { run, checkpoint } => [5, run, checkpoint],
-            Purpose::Arrows { run } => [6, run, 0],
+            Purpose::Split => [1, 0, 0, 0],
+            Purpose::Data => [2, 0, 0, 0],
+            Purpose::Init => [3, 0, 0, 0],
+            Purpose::Shuffle { epoch } => [4, epoch, 0, 0],
+            Purpose::Probe { batch_size, learning_rate_bits, checkpoint } => {
+                [5, batch_size, learning_rate_bits, checkpoint]
+            }
+            Purpose::Arrows { batch_size, learning_rate_bits } => [6, batch_size, learning_rate_bits, 0],
         }
     }
 }
@@ -87,7 +94,7 @@ mod tests {
             stream(7, 0, Purpose::Shuffle { epoch: 3 }),
             stream(7, 1, Purpose::Shuffle { epoch: 4 }),
             stream(7, 1, Purpose::Init),
-            stream(7, 1, Purpose::Probe { run: 3, checkpoint: 0 }),
+            stream(7, 1, Purpose::Probe { batch_size: 3, learning_rate_bits: 0, checkpoint: 0 }),
         ] {
             let mut other = other;
             assert_ne!(base, other.random::<u64>());

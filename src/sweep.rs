@@ -97,7 +97,13 @@ pub fn run(
 }
 
 /// Builds and writes the landscape of every repeat from the paths its runs recorded.
-fn write_landscapes(plan: &Plan, runs: &[RunConfig], net: &Mlp, data: &Dataset, paths: &[(String, Path)]) -> Result<()> {
+fn write_landscapes(
+    plan: &Plan,
+    runs: &[RunConfig],
+    net: &Mlp,
+    data: &Dataset,
+    paths: &[(String, Path)],
+) -> Result<()> {
     let spec = &plan.spec;
     for repeat in 0..spec.experiment.repeats {
         let members: Vec<(&RunConfig, &Path)> = runs
@@ -108,8 +114,10 @@ fn write_landscapes(plan: &Plan, runs: &[RunConfig], net: &Mlp, data: &Dataset, 
         if members.is_empty() {
             continue;
         }
-        let inputs: Vec<(&Path, usize, u64)> = members.iter().map(|(r, p)| (*p, r.batch_size, r.index as u64)).collect();
-        let built = landscape::build(net, &data.train, &inputs, &spec.landscape, spec.experiment.seed, repeat);
+        let inputs: Vec<(&Path, usize, f64)> =
+            members.iter().map(|(r, p)| (*p, r.batch_size, r.learning_rate)).collect();
+        let built =
+            landscape::build(net, &data.train, &inputs, &spec.landscape, spec.experiment.seed, repeat);
         let ids: Vec<&str> = members.iter().map(|(r, _)| r.id.as_str()).collect();
         records::write_landscape(&plan.output, repeat, &ids, &built)?;
     }
@@ -143,7 +151,11 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
 
 /// Updates between landscape snapshots of `run`; 0 when the landscape is off.
 fn snapshot_every(spec: &Spec, run: &RunConfig) -> u64 {
-    if spec.landscape.enabled { landscape::snapshot_every(run.total_updates(), spec.landscape.points) } else { 0 }
+    if spec.landscape.enabled {
+        landscape::snapshot_every(run.total_updates(), spec.landscape.points)
+    } else {
+        0
+    }
 }
 
 /// A rough work estimate: examples processed plus a fixed cost per update.

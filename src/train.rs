@@ -269,7 +269,8 @@ struct Probes {
     every: u64,
     last_epoch: u64,
     sizes: Vec<usize>,
-    run: u64,
+    batch_size: u64,
+    learning_rate_bits: u64,
     repeat: u64,
     count: u64,
     scratch: Option<Scratch>,
@@ -283,7 +284,8 @@ impl Probes {
             every: ctx.noise.every,
             last_epoch: run.epochs,
             sizes,
-            run: run.index as u64,
+            batch_size: run.batch_size as u64,
+            learning_rate_bits: run.learning_rate.to_bits(),
             repeat: run.repeat,
             count: 0,
             scratch,
@@ -301,8 +303,15 @@ impl Probes {
         if !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
             return Ok(());
         }
-        let mut rng =
-            rng::stream(ctx.seed, self.repeat, Purpose::Probe { run: self.run, checkpoint: self.count });
+        let mut rng = rng::stream(
+            ctx.seed,
+            self.repeat,
+            Purpose::Probe {
+                batch_size: self.batch_size,
+                learning_rate_bits: self.learning_rate_bits,
+                checkpoint: self.count,
+            },
+        );
         self.count += 1;
         let rows = noise::checkpoint(
             ctx.net,

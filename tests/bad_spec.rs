@@ -372,8 +372,6 @@ fn init_zeros_without_hidden_layers_is_accepted() {
 }
 
 #[test]
-#[ignore = "bug: src/main.rs prints `{e:#}` and error.rs's Spec/Data variants are `#[error(\"{0}\")]` with \
-            #[from], so anyhow prints the same message twice, `error: X: X`"]
 fn a_spec_error_is_printed_once() {
     let wd = Workdir::new();
     wd.write("spec.toml", BASE);
@@ -383,8 +381,6 @@ fn a_spec_error_is_printed_once() {
 }
 
 #[test]
-#[ignore = "bug: a test split that leaves no training examples panics with a division by zero in \
-            src/plan.rs updates_per_epoch (N = 0, B = \"full\" = 0) instead of a spec error"]
 fn a_split_that_leaves_no_training_examples_is_refused() {
     // 4 examples with test_fraction 0.8 hold out ceil(3.2) = 4, leaving N = 0 to train on.
     let wd = Workdir::new();

@@ -128,8 +128,6 @@ fn adding_a_batch_size_leaves_the_training_records_of_the_other_runs_unchanged()
 }
 
 #[test]
-#[ignore = "surprise: probe streams are keyed by the run's plan index (src/train.rs, Probes::run = run.index), \
-            so adding a batch size to the sweep changes the noise.csv of every run listed after it"]
 fn adding_a_batch_size_leaves_the_noise_probes_of_the_other_runs_unchanged() {
     // The run bs007-lr0.1-rep0 is the same configuration in both sweeps; only its plan index moves from
     // 1 to 2. Its probes are drawn from a stream seeded by (seed, repeat, run index, checkpoint).
