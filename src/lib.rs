@@ -16,6 +16,9 @@ pub mod sweep;
 pub mod train;
 pub mod noise;
 pub mod landscape;
+pub mod figures;
+pub mod report;
+pub mod render;
 
 pub mod cli;
 pub mod error;
