@@ -57,6 +57,13 @@ pub const FULL_BATCH: RGBColor = RGBColor(30, 30, 30);
 /// Series that are not batch sizes (checkpoint epochs), light to dark.
 pub const EPOCH_COLOURS: [RGBColor; 3] = [RGBColor(158, 202, 225), RGBColor(66, 146, 198), RGBColor(8, 48, 107)];
 
+/// `colour` blended with white, `weight` of it kept: an opaque stand-in for transparency (the bitmap
+/// backend's blended lines of steep segments can overshoot the plot area).
+pub fn tint(colour: RGBColor, weight: f64) -> RGBColor {
+    let mix = |c: u8| (f64::from(c) * weight + 255.0 * (1.0 - weight)).round() as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
+}
+
 /// One rendered chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {

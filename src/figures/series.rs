@@ -129,6 +129,29 @@ pub fn decimate_min_max(points: &[(f64, f64)], buckets: usize, t: impl Fn(f64) -
     out
 }
 
+/// Replaces each bucket of `buckets` equal slices of `t(x)` by its mean point; for drawing a smoothed
+/// line of a long series. Series shorter than `buckets` are returned unchanged.
+pub fn decimate_mean(points: &[(f64, f64)], buckets: usize, t: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
+    if points.len() <= buckets || buckets == 0 {
+        return points.to_vec();
+    }
+    let (lo, hi) = (t(points[0].0), t(points[points.len() - 1].0));
+    let width = (hi - lo).max(f64::MIN_POSITIVE);
+    let bucket_of = |x: f64| (((t(x) - lo) / width * buckets as f64) as usize).min(buckets - 1);
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(buckets);
+    let mut current = (usize::MAX, 0.0, 0.0, 0usize);
+    for &(x, y) in points {
+        let b = bucket_of(x);
+        if b != current.0 && current.3 > 0 {
+            out.push((current.1 / current.3 as f64, current.2 / current.3 as f64));
+            current = (b, 0.0, 0.0, 0);
+        }
+        current = (b, current.1 + x, current.2 + y, current.3 + 1);
+    }
+    out.push((current.1 / current.3 as f64, current.2 / current.3 as f64));
+    out
+}
+
 fn push_extremes(slice: &[(f64, f64)], out: &mut Vec<(f64, f64)>) {
     let by_y = |a: &&(f64, f64), b: &&(f64, f64)| a.1.total_cmp(&b.1);
     let (Some(min), Some(max)) = (slice.iter().min_by(by_y), slice.iter().max_by(by_y)) else {
@@ -178,6 +201,14 @@ mod tests {
         assert_eq!(out.iter().map(|p| p.1).fold(f64::INFINITY, f64::min), -1.0);
         assert_eq!(out.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max), 12.0);
         assert!(out.windows(2).all(|w| w[0].0 <= w[1].0), "x order kept");
+    }
+
+    #[test]
+    fn mean_decimation_averages_each_bucket() {
+        let points: Vec<(f64, f64)> = (0..1000).map(|i| (i as f64, (i % 2) as f64)).collect();
+        let out = decimate_mean(&points, 10, |x| x);
+        assert_eq!(out.len(), 10);
+        assert!(out.iter().all(|p| (p.1 - 0.5).abs() < 1e-12));
     }
 
     #[test]
