@@ -11,6 +11,7 @@ mod convergence_time;
 mod frame;
 mod gradient_noise;
 mod landscape;
+mod xy;
 pub mod series;
 
 use crate::error::{Error, Result};
