@@ -8,17 +8,17 @@
 
 pub mod data;
 pub mod experiment;
+pub mod figures;
+pub mod landscape;
 pub mod nn;
+pub mod noise;
 pub mod plan;
 pub mod records;
+pub mod render;
+pub mod report;
 pub mod spec;
 pub mod sweep;
 pub mod train;
-pub mod noise;
-pub mod landscape;
-pub mod figures;
-pub mod report;
-pub mod render;
 
 pub mod cli;
 pub mod error;

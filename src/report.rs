@@ -50,7 +50,8 @@ pub fn html(results: &Results, figures: &[Figure]) -> String {
     if let Some(d) = &results.spec.experiment.description {
         let _ = writeln!(out, "<p>{}</p>", escape(d));
     }
-    let _ = writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>\n<table>", escape(&spread_note(results)));
+    let _ =
+        writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>\n<table>", escape(&spread_note(results)));
     let head: String = COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
     let _ = writeln!(out, "<tr>{head}</tr>");
     for row in table(results) {
@@ -59,13 +60,24 @@ pub fn html(results: &Results, figures: &[Figure]) -> String {
     }
     let _ = writeln!(out, "</table>\n<h2>Figures</h2>");
     for f in figures {
-        let _ = writeln!(out, "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>", f.name, f.svg, escape(&f.caption));
+        let _ = writeln!(
+            out,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            f.name,
+            f.svg,
+            escape(&f.caption)
+        );
     }
-    let _ = writeln!(out, "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>", escape(&results.spec_text));
+    let _ = writeln!(
+        out,
+        "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>",
+        escape(&results.spec_text)
+    );
     out
 }
 
-const CSS: &str = "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; color: #282828; }
+const CSS: &str =
+    "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; color: #282828; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f2f2f2; }

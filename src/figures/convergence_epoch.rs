@@ -15,7 +15,11 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     let mut legend = Vec::new();
     let mut has_test = false;
     for g in &groups {
-        lines.push(BandLine { colour: g.colour, points: series(g, band, |e| Some(e.train_loss)), dashed: false });
+        lines.push(BandLine {
+            colour: g.colour,
+            points: series(g, band, |e| Some(e.train_loss)),
+            dashed: false,
+        });
         let test = series(g, band, |e| e.test_loss);
         if !test.is_empty() {
             has_test = true;
@@ -47,7 +51,11 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     Ok(vec![ctx.figure("convergence_epoch", caption, &chart)?])
 }
 
-fn series(g: &Group<'_>, band: Band, value: impl Fn(&crate::train::EpochRecord) -> Option<f64>) -> Vec<(f64, super::series::Spread)> {
+fn series(
+    g: &Group<'_>,
+    band: Band,
+    value: impl Fn(&crate::train::EpochRecord) -> Option<f64>,
+) -> Vec<(f64, super::series::Spread)> {
     let per_run: Vec<Vec<(f64, f64)>> = g
         .runs
         .iter()

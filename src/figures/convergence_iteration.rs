@@ -65,7 +65,11 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
         x_axis,
         log_y: ctx.plots.log_y,
         x_desc: x_desc(x_axis).into(),
-        y_desc: format!("mini-batch loss ({}{})", loss_name(ctx.results), if ctx.plots.log_y { ", log" } else { "" }),
+        y_desc: format!(
+            "mini-batch loss ({}{})",
+            loss_name(ctx.results),
+            if ctx.plots.log_y { ", log" } else { "" }
+        ),
         traces,
         legend,
     };
@@ -114,7 +118,14 @@ impl Chart for IterationChart {
 }
 
 impl IterationChart {
-    fn lines<DB, X, Y>(&self, area: &DrawingArea<DB, Shift>, x: X, y: Y, clip: &std::ops::Range<f64>, s: &Style) -> DrawResult
+    fn lines<DB, X, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x: X,
+        y: Y,
+        clip: &std::ops::Range<f64>,
+        s: &Style,
+    ) -> DrawResult
     where
         DB: DrawingBackend,
         X: AsRangedCoord<Value = f64>,

@@ -12,8 +12,11 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     let mut lines = Vec::new();
     let mut legend = Vec::new();
     for g in groups(ctx.results) {
-        let per_run: Vec<Vec<(f64, f64)>> =
-            g.runs.iter().map(|r| r.epochs.iter().map(|e| (e.train_time_s, e.train_loss)).collect()).collect();
+        let per_run: Vec<Vec<(f64, f64)>> = g
+            .runs
+            .iter()
+            .map(|r| r.epochs.iter().map(|e| (e.train_time_s, e.train_loss)).collect())
+            .collect();
         lines.push(BandLine { colour: g.colour, points: mean_series(&per_run, band), dashed: false });
         legend.push(Entry::new(&g.label, g.colour, Mark::Line));
     }
@@ -24,7 +27,11 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     let chart = BandChart {
         title: "Training loss against wall-clock training time".into(),
         x_desc: "training time (s, evaluation excluded)".into(),
-        y_desc: format!("training loss ({}{})", loss_name(ctx.results), if ctx.plots.log_y { ", log" } else { "" }),
+        y_desc: format!(
+            "training loss ({}{})",
+            loss_name(ctx.results),
+            if ctx.plots.log_y { ", log" } else { "" }
+        ),
         log_y: ctx.plots.log_y,
         lines,
         legend,

@@ -2,7 +2,9 @@
 //! covers a line), styled axes, and the mean-with-band line chart used by the convergence figures.
 
 use super::series::Spread;
-use super::{DrawResult, GRID, INK, LABEL_SIZE, LEGEND_SIZE, LEGEND_WIDTH, Style, TICK_SIZE, TITLE_SIZE, fail};
+use super::{
+    DrawResult, GRID, INK, LABEL_SIZE, LEGEND_SIZE, LEGEND_WIDTH, Style, TICK_SIZE, TITLE_SIZE, fail,
+};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -41,26 +43,37 @@ impl Entry {
     }
 }
 
+/// A drawing area in pixel coordinates.
+pub type Area<DB> = DrawingArea<DB, Shift>;
+
 /// Splits `root` into the area under the title and the legend column; returns (plot, legend).
 pub fn layout<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     s: &Style,
-) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>), String> {
+) -> Result<(Area<DB>, Area<DB>), String> {
     let area = root.titled(title, s.font(TITLE_SIZE)).map_err(fail)?;
     let width = area.dim_in_pixel().0 as i32;
     Ok(area.split_horizontally(width - s.px(LEGEND_WIDTH)))
 }
 
 /// A chart builder with the house margins and label areas.
-pub fn builder<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>, s: &Style) -> ChartBuilder<'a, 'b, DB> {
+pub fn builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: &Style,
+) -> ChartBuilder<'a, 'b, DB> {
     let mut b = ChartBuilder::on(area);
     b.margin(s.px(12)).x_label_area_size(s.px(52)).y_label_area_size(s.px(78));
     b
 }
 
 /// Styles and draws the axes: light grid, labelled axes.
-pub fn axes<DB, X, Y>(chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>, x: &str, y: &str, s: &Style) -> DrawResult
+pub fn axes<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    x: &str,
+    y: &str,
+    s: &Style,
+) -> DrawResult
 where
     DB: DrawingBackend,
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -96,7 +109,8 @@ pub fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entr
                 area.draw(&PathElement::new(vec![(a, y), (a + (x1 - x0) / 5, y)], line))
             }),
             Mark::Dot => area.draw(&Circle::new(((x0 + x1) / 2, y), s.px(4.5), e.colour.filled())),
-            Mark::Band => area.draw(&Rectangle::new([(x0, y - s.px(7)), (x1, y + s.px(7))], e.colour.mix(0.25).filled())),
+            Mark::Band => area
+                .draw(&Rectangle::new([(x0, y - s.px(7)), (x1, y + s.px(7))], e.colour.mix(0.25).filled())),
         }
         .map_err(fail)?;
         let text = s.font(LEGEND_SIZE).pos(plotters::style::text_anchor::Pos::new(
@@ -150,7 +164,14 @@ impl super::Chart for BandChart {
 }
 
 impl BandChart {
-    fn draw_lines<DB, Y>(&self, area: &DrawingArea<DB, Shift>, x: Range<f64>, y: Y, floor: f64, s: &Style) -> DrawResult
+    fn draw_lines<DB, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x: Range<f64>,
+        y: Y,
+        floor: f64,
+        s: &Style,
+    ) -> DrawResult
     where
         DB: DrawingBackend,
         Y: AsRangedCoord<Value = f64>,
@@ -162,7 +183,9 @@ impl BandChart {
         for line in &self.lines {
             let mut band: Vec<(f64, f64)> = line.points.iter().map(|(x, p)| (*x, clamp(p.high))).collect();
             band.extend(line.points.iter().rev().map(|(x, p)| (*x, clamp(p.low))));
-            chart.draw_series(std::iter::once(Polygon::new(band, line.colour.mix(0.15).filled()))).map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, line.colour.mix(0.15).filled())))
+                .map_err(fail)?;
         }
         for line in &self.lines {
             let points = line.points.iter().map(|(x, p)| (*x, clamp(p.mean)));

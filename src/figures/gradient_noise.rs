@@ -44,14 +44,18 @@ fn checkpoints(rows: &[&NoiseRecord]) -> Vec<u64> {
 
 /// Mean of `value` over the rows of `epoch` probed at each batch size, by batch size.
 fn by_batch(rows: &[&NoiseRecord], epoch: u64, value: impl Fn(&NoiseRecord) -> f64) -> Vec<(f64, f64)> {
-    let mut sizes: Vec<usize> = rows.iter().filter(|r| r.epoch == epoch).map(|r| r.probe_batch_size).collect();
+    let mut sizes: Vec<usize> =
+        rows.iter().filter(|r| r.epoch == epoch).map(|r| r.probe_batch_size).collect();
     sizes.sort_unstable();
     sizes.dedup();
     sizes
         .iter()
         .map(|&b| {
-            let v: Vec<f64> =
-                rows.iter().filter(|r| r.epoch == epoch && r.probe_batch_size == b).map(|r| value(r)).collect();
+            let v: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.epoch == epoch && r.probe_batch_size == b)
+                .map(|r| value(r))
+                .collect();
             (b as f64, v.iter().sum::<f64>() / v.len() as f64)
         })
         .collect()

@@ -11,8 +11,8 @@ mod convergence_time;
 mod frame;
 mod gradient_noise;
 mod landscape;
-mod xy;
 pub mod series;
+mod xy;
 
 use crate::error::{Error, Result};
 use crate::records::Results;
@@ -56,7 +56,8 @@ pub const BATCH_COLOURS: [RGBColor; 8] = [
 /// Colour of the full batch.
 pub const FULL_BATCH: RGBColor = RGBColor(30, 30, 30);
 /// Series that are not batch sizes (checkpoint epochs), light to dark.
-pub const EPOCH_COLOURS: [RGBColor; 3] = [RGBColor(158, 202, 225), RGBColor(66, 146, 198), RGBColor(8, 48, 107)];
+pub const EPOCH_COLOURS: [RGBColor; 3] =
+    [RGBColor(158, 202, 225), RGBColor(66, 146, 198), RGBColor(8, 48, 107)];
 
 /// `colour` blended with white, `weight` of it kept: an opaque stand-in for transparency (the bitmap
 /// backend's blended lines of steep segments can overshoot the plot area).
@@ -120,7 +121,8 @@ impl Palette {
 
 /// The palette of a results folder: its batch sizes in increasing order.
 pub fn palette(results: &Results) -> Palette {
-    let full = results.runs.iter().find(|r| r.summary().batch_label == "full").map(|r| r.summary().batch_size);
+    let full =
+        results.runs.iter().find(|r| r.summary().batch_label == "full").map(|r| r.summary().batch_size);
     let mut sizes: Vec<usize> =
         results.runs.iter().map(|r| r.summary().batch_size).filter(|&b| Some(b) != full).collect();
     sizes.sort_unstable();

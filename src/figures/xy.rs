@@ -67,9 +67,10 @@ impl Chart for XyChart {
         let (plot, side) = layout(root, &self.title, s)?;
         let xs = self.series.iter().flat_map(|l| l.points.iter().map(|p| p.0));
         let mut x = range(xs, self.x != Scale::Linear);
-        let ys = self.series.iter().flat_map(|l| {
-            l.points.iter().map(|p| p.1).chain(l.errors.iter().flat_map(|e| [e.1, e.2]))
-        });
+        let ys = self
+            .series
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1).chain(l.errors.iter().flat_map(|e| [e.1, e.2])));
         let mut y = range(ys, self.y != Scale::Linear);
         if self.diagonal {
             let both = x.start.min(y.start)..x.end.max(y.end);
@@ -102,13 +103,17 @@ impl XyChart {
         if self.diagonal {
             let (lo, hi) = (xr.start.max(yr.start), xr.end.min(yr.end));
             let style = super::BAND_KEY.stroke_width(s.stroke(1.5));
-            chart.draw_series(DashedLineSeries::new([(lo, lo), (hi, hi)], s.px(6), s.px(5), style)).map_err(fail)?;
+            chart
+                .draw_series(DashedLineSeries::new([(lo, lo), (hi, hi)], s.px(6), s.px(5), style))
+                .map_err(fail)?;
         }
         for l in &self.series {
             let style = l.colour.stroke_width(s.stroke(2.0));
             for &(x, lo, hi) in &l.errors {
                 let (lo, hi) = (lo.max(yr.start), hi.min(yr.end));
-                chart.draw_series(std::iter::once(PathElement::new(vec![(x, lo), (x, hi)], style))).map_err(fail)?;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(vec![(x, lo), (x, hi)], style)))
+                    .map_err(fail)?;
             }
             match l.draw {
                 Draw::Line => chart.draw_series(LineSeries::new(l.points.iter().copied(), style)).map(|_| ()),

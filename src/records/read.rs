@@ -114,7 +114,8 @@ fn read_landscapes(dir: &Path) -> Result<Vec<LandscapeGrid>> {
     for entry in fs::read_dir(dir).map_err(|e| Error::records(dir, e.to_string()))? {
         let path = entry.map_err(|e| Error::records(dir, e.to_string()))?.path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let repeat = name.strip_prefix("rep").and_then(|r| r.strip_suffix(".csv")).and_then(|r| r.parse().ok());
+        let repeat =
+            name.strip_prefix("rep").and_then(|r| r.strip_suffix(".csv")).and_then(|r| r.parse().ok());
         if let Some(repeat) = repeat {
             grids.push(LandscapeGrid { repeat, points: read_csv(&path)? });
         }
