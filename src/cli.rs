@@ -23,6 +23,16 @@ pub enum Command {
     Run(RunArgs),
     /// Print the plan of a spec without training: every run, its updates per epoch and in total.
     Plan(SpecArgs),
+    /// Re-render the figures and report of a results folder from its saved records, without training.
+    Plot(PlotArgs),
+}
+
+/// Which results folder to plot.
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// A results folder written by a sweep, e.g. results/digits-sweep.
+    #[arg(value_name = "RESULTS_DIR")]
+    pub dir: PathBuf,
 }
 
 /// Which spec, with what overrides.

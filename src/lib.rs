@@ -8,11 +8,14 @@
 
 pub mod data;
 pub mod experiment;
+pub mod figures;
 pub mod landscape;
 pub mod nn;
 pub mod noise;
 pub mod plan;
 pub mod records;
+pub mod render;
+pub mod report;
 pub mod spec;
 pub mod sweep;
 pub mod train;

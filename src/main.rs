@@ -1,9 +1,9 @@
 //! The binary's edge: parse the command line, call the library, print errors and map them to exit codes.
 
 use anyhow::Context;
-use batchlab::cli::{Cli, Command, RunArgs, SpecArgs};
+use batchlab::cli::{Cli, Command, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
-use batchlab::{experiment, terminal};
+use batchlab::{experiment, render, terminal};
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Plot(args)) => plot(&args),
         None => run(&cli.run),
     };
     match result {
@@ -50,6 +51,19 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     if !args.quiet {
         print!("{}", terminal::summary_table(&summaries));
     }
+    if prepared.plan.spec.plots.enabled {
+        let report = render::plot(&output, None)?;
+        println!("figures: {} rendered in {:.2} s", report.figures.len(), report.render_s);
+    }
     println!("results: {}", output.display());
+    Ok(())
+}
+
+fn plot(args: &PlotArgs) -> anyhow::Result<()> {
+    let report = render::plot(&args.dir, None)?;
+    for file in &report.files {
+        println!("{}", file.display());
+    }
+    println!("{} figures rendered in {:.2} s", report.figures.len(), report.render_s);
     Ok(())
 }

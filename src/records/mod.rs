@@ -2,7 +2,11 @@
 //! renamed when complete, sweep-level files are written to a temporary file and renamed, so a reader
 //! never sees half a result.
 
+mod plots;
 mod read;
+
+pub use plots::{FIGURES, PlotReport, write_plot_files};
+pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results};
 
 use crate::error::{Error, Result};
 use crate::landscape::Landscape;

@@ -1,0 +1,147 @@
+//! The report of a results folder: pure renderers returning report.md and a self-contained report.html
+//! (figures inlined as SVG). `records` writes them.
+
+use crate::figures::Figure;
+use crate::figures::series::{Group, batch_label};
+use crate::records::{Results, RunRecords};
+use std::fmt::Write;
+
+/// Column headers of the summary table.
+const COLUMNS: [&str; 9] = [
+    "batch size",
+    "updates / epoch",
+    "final train loss",
+    "final test loss",
+    "test accuracy",
+    "train s",
+    "examples / s",
+    "B_simple start",
+    "B_simple end",
+];
+
+/// report.md: the spec, the summary table per batch size, then every figure with its caption.
+pub fn markdown(results: &Results, figures: &[Figure]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", results.spec.experiment.name);
+    if let Some(d) = &results.spec.experiment.description {
+        let _ = writeln!(out, "{d}\n");
+    }
+    let _ = writeln!(out, "## Summary per batch size\n\n{}\n", spread_note(results));
+    let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
+    let _ = writeln!(out, "|{}", " ---: |".repeat(COLUMNS.len()));
+    for row in table(results) {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out, "\n## Figures\n");
+    for f in figures {
+        let file = if f.png.is_some() { format!("{}.png", f.name) } else { format!("{}.svg", f.name) };
+        let _ = writeln!(out, "![{}](figures/{file})\n\n*{}*\n", f.name, f.caption);
+    }
+    let _ = writeln!(out, "## Spec as run\n\n```toml\n{}\n```", results.spec_text.trim_end());
+    out
+}
+
+/// report.html: the same content, self-contained, figures inlined as SVG.
+pub fn html(results: &Results, figures: &[Figure]) -> String {
+    let name = escape(&results.spec.experiment.name);
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<h1>{name}</h1>\n"
+    );
+    if let Some(d) = &results.spec.experiment.description {
+        let _ = writeln!(out, "<p>{}</p>", escape(d));
+    }
+    let _ =
+        writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>\n<table>", escape(&spread_note(results)));
+    let head: String = COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
+    let _ = writeln!(out, "<tr>{head}</tr>");
+    for row in table(results) {
+        let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
+        let _ = writeln!(out, "<tr>{cells}</tr>");
+    }
+    let _ = writeln!(out, "</table>\n<h2>Figures</h2>");
+    for f in figures {
+        let _ = writeln!(
+            out,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            f.name,
+            f.svg,
+            escape(&f.caption)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>",
+        escape(&results.spec_text)
+    );
+    out
+}
+
+const CSS: &str =
+    "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; color: #282828; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f2f2f2; }
+figure { margin: 2em 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { color: #555; font-style: italic; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
+";
+
+fn spread_note(results: &Results) -> String {
+    let repeats = results.spec.experiment.repeats;
+    format!(
+        "Mean over {repeats} repeat(s); accuracy shows the range over repeats in brackets. \
+         B_simple is the gradient noise scale tr(Σ)/|G|² at the first and last checkpoint (noise.csv)."
+    )
+}
+
+/// The summary table's cells, one row per batch size.
+fn table(results: &Results) -> Vec<Vec<String>> {
+    crate::figures::series::groups(results).iter().map(row).collect()
+}
+
+fn row(g: &Group<'_>) -> Vec<String> {
+    let s = |f: fn(&RunRecords) -> Option<f64>| -> Vec<f64> { g.runs.iter().filter_map(|r| f(r)).collect() };
+    let first = g.runs[0].summary();
+    vec![
+        batch_label(g.batch_size, &first.batch_label).trim_start_matches("B = ").to_string(),
+        first.updates_per_epoch.to_string(),
+        mean(&s(|r| Some(r.summary().final_train_loss)), number),
+        mean(&s(|r| r.summary().final_test_loss), number),
+        with_range(&s(|r| r.summary().final_test_accuracy)),
+        mean(&s(|r| Some(r.summary().train_time_s)), |v| format!("{v:.3}")),
+        mean(&s(|r| Some(r.summary().examples_per_s)), |v| format!("{v:.0}")),
+        mean(&s(|r| b_simple(r, true)), number),
+        mean(&s(|r| b_simple(r, false)), number),
+    ]
+}
+
+/// B_simple at the first (`start`) or last checkpoint of a run.
+fn b_simple(run: &RunRecords, start: bool) -> Option<f64> {
+    let noise = run.noise.as_ref()?;
+    let row = if start { noise.iter().min_by_key(|n| n.epoch) } else { noise.iter().max_by_key(|n| n.epoch) };
+    row.map(|n| n.b_simple)
+}
+
+fn mean(values: &[f64], fmt: fn(f64) -> String) -> String {
+    if values.is_empty() { "–".into() } else { fmt(values.iter().sum::<f64>() / values.len() as f64) }
+}
+
+fn with_range(values: &[f64]) -> String {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    match values.len() {
+        0 => "–".into(),
+        1 => format!("{lo:.3}"),
+        n => format!("{:.3} ({lo:.3}–{hi:.3})", values.iter().sum::<f64>() / n as f64),
+    }
+}
+
+/// Four significant digits, scientific below 0.01.
+fn number(v: f64) -> String {
+    if v != 0.0 && v.abs() < 0.01 { format!("{v:.3e}") } else { format!("{v:.4}") }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,178 @@
+//! Figures and report from results folders the tests create: a tiny sweep run by the binary, with
+//! hand-written noise and landscape records added where a chart needs them.
+
+use batchlab::render::plot;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_batchlab");
+
+/// Runs a two-epoch, one-repeat digits sweep over B = 1, 32, full into `root/results`.
+fn tiny_sweep(root: &Path) -> PathBuf {
+    let out = root.join("results");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sweep.toml");
+    let status = Command::new(BIN)
+        .arg(spec)
+        .args(["--set", "training.epochs=2", "--set", "experiment.repeats=2", "-q"])
+        .args(["--set", "sweep.batch_sizes=[1, 32, \"full\"]", "--set", "plots.enabled=false"])
+        .args(["--set", "plots.dpi=60"])
+        .arg("--set")
+        .arg(format!("experiment.output=\"{}\"", out.display()))
+        .status()
+        .expect("the binary runs");
+    assert!(status.success());
+    out
+}
+
+/// Writes a noise.csv into every run folder: checkpoints at epochs 0, 1, 2, probed at 1, 8, 32 and N.
+fn add_noise(dir: &Path) {
+    for run in fs::read_dir(dir.join("runs")).unwrap() {
+        let run = run.unwrap().path();
+        let mut text = String::from(
+            "epoch,probe_batch_size,probes,grad_norm,trace_sigma,b_simple,cos_mean,cos_std,cos_predicted,\
+             angle_deg_mean,dispersion,rel_error,rel_error_predicted,b_simple_two_batch,probe_time_s\n",
+        );
+        for epoch in 0..3u32 {
+            let b_simple = 20.0 + 10.0 * f64::from(epoch);
+            for b in [1usize, 8, 32, 1437] {
+                let pred = b_simple / b as f64 * (1437.0 - b as f64) / 1436.0;
+                let cos = 1.0 / (1.0 + pred).sqrt();
+                let two = if b == 1437 { String::new() } else { format!("{}", b_simple * 1.1) };
+                text.push_str(&format!(
+                    "{epoch},{b},32,1.0,{b_simple},{b_simple},{cos},0.05,{cos},{},{},{},{pred},{two},0.001\n",
+                    cos.acos().to_degrees(),
+                    1.0 - cos,
+                    pred * 1.05
+                ));
+            }
+        }
+        fs::write(run.join("noise.csv"), text).unwrap();
+    }
+}
+
+/// A cheap well-formedness check: every opened element is closed, in order.
+fn assert_balanced(svg: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("tag closes") + start;
+        let tag = &rest[start + 1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('?') || tag.starts_with('!') || tag.ends_with('/') {
+            continue;
+        }
+        let name = tag.trim_start_matches('/').split_whitespace().next().unwrap_or("").to_string();
+        if tag.starts_with('/') {
+            assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "unbalanced </{name}>");
+        } else {
+            stack.push(name);
+        }
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+}
+
+/// The text content of every `<text>` element, trimmed.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim().to_string()))
+        .collect()
+}
+
+fn svg(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join("figures").join(format!("{name}.svg"))).unwrap()
+}
+
+#[test]
+fn every_convergence_figure_has_one_line_and_one_legend_entry_per_batch_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let report = plot(&dir, None).unwrap();
+    assert_eq!(report.figures, ["convergence_epoch", "convergence_iteration", "convergence_time"]);
+    for name in &report.figures {
+        let text = svg(&dir, name);
+        assert_balanced(&text);
+        let labels = texts(&text);
+        for (label, colour) in [("B = 1", "#D62728"), ("B = 32", "#FF7F0E"), ("B = full (1437)", "#1E1E1E")] {
+            assert!(labels.iter().any(|l| l == label), "{name}: legend {label} in {labels:?}");
+            let lines = text.matches(&format!("stroke=\"{colour}\"")).count();
+            assert!(lines >= 2, "{name}: {label} has a line and a legend sample ({lines})");
+        }
+        assert!(text.contains("<text"), "text stays text in SVG");
+        let png = fs::read(dir.join("figures").join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("![convergence_epoch](figures/convergence_epoch.png)"));
+    assert!(md.contains("| full (1437) | 1 |"), "{md}");
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3, "figures inlined");
+}
+
+#[test]
+fn plotting_twice_reproduces_the_same_svg_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    add_noise(&dir);
+    let first = plot(&dir, None).unwrap();
+    let before: Vec<String> = first.figures.iter().map(|n| svg(&dir, n)).collect();
+    let second = plot(&dir, None).unwrap();
+    let after: Vec<String> = second.figures.iter().map(|n| svg(&dir, n)).collect();
+    assert_eq!(first.figures, second.figures);
+    assert!(before == after, "SVG bytes differ between two plots of the same folder");
+    assert_eq!(fs::read(dir.join("report.md")).unwrap(), fs::read(dir.join("report.md")).unwrap());
+}
+
+#[test]
+fn gradient_noise_figures_appear_only_with_noise_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let without = plot(&dir, None).unwrap();
+    assert!(!without.figures.iter().any(|f| f.starts_with("gradient_noise")));
+    add_noise(&dir);
+    let with = plot(&dir, None).unwrap();
+    let noise: Vec<&String> = with.figures.iter().filter(|f| f.starts_with("gradient_noise")).collect();
+    assert_eq!(noise.len(), 3, "{:?}", with.figures);
+    for name in noise {
+        assert_balanced(&svg(&dir, name));
+    }
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("| 20.00 | 40.00 |") || md.contains("| 20.0000 | 40.0000 |"), "{md}");
+}
+
+#[test]
+fn a_missing_csv_is_an_error_naming_the_file_and_exit_code_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let run = dir.join("runs/bs0032-lr0.02-rep0");
+    fs::remove_file(run.join("epochs.csv")).unwrap();
+    let err = plot(&dir, None).unwrap_err().to_string();
+    assert!(err.contains("bs0032-lr0.02-rep0/epochs.csv"), "{err}");
+    let out = Command::new(BIN).arg("plot").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("epochs.csv"));
+}
+
+#[test]
+fn a_truncated_csv_is_an_error_naming_the_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let path = dir.join("runs/bs0001-lr0.02-rep1/iterations.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    // Cut in the middle of a row, as an interrupted writer would leave it.
+    let cut = text[..text.len() / 2].rfind('\n').unwrap();
+    fs::write(&path, format!("{}\n1,7,7,1,0.", &text[..cut])).unwrap();
+    let err = plot(&dir, None).unwrap_err().to_string();
+    assert!(err.contains("iterations.csv") && err.contains("line "), "{err}");
+    let out = Command::new(BIN).arg("plot").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn unfinished_run_folders_are_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    fs::create_dir_all(dir.join("runs/.bs0008-lr0.02-rep0.partial")).unwrap();
+    assert!(plot(&dir, None).is_ok());
+}
