@@ -48,12 +48,18 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let summaries = pool.install(|| experiment::run(&prepared, &stop, &progress));
     progress.finish();
     let summaries = summaries?;
+    let plotted = prepared.plan.spec.plots.enabled.then(|| render::plot(&output, None)).transpose()?;
     if !args.quiet {
+        if let Some(report) = plotted {
+            let md = output.join("report.md");
+            println!(
+                "report: {} ({} figures, rendered in {:.2} s)",
+                md.display(),
+                report.figures.len(),
+                report.render_s
+            );
+        }
         print!("{}", terminal::summary_table(&summaries));
-    }
-    if prepared.plan.spec.plots.enabled {
-        let report = render::plot(&output, None)?;
-        println!("figures: {} rendered in {:.2} s", report.figures.len(), report.render_s);
     }
     println!("results: {}", output.display());
     Ok(())

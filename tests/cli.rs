@@ -59,14 +59,16 @@ fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
             ("1", "105", "full")
         ]
     );
-    let mut expected = vec![PathBuf::from("spec.toml"), PathBuf::from("summary.csv")];
+    let mut expected = ["report.html", "report.md", "spec.toml", "summary.csv"].map(PathBuf::from).to_vec();
     for id in summary.column("run_id") {
         for file in ["epochs.csv", "iterations.csv", "noise.csv", "summary.json"] {
             expected.push(PathBuf::from("runs").join(id).join(file));
         }
     }
     expected.sort();
-    assert_eq!(wd.files_under(OUT), expected);
+    let files: Vec<PathBuf> = wd.files_under(OUT).into_iter().filter(|f| !f.starts_with("figures")).collect();
+    assert_eq!(files, expected);
+    assert!(wd.out().join("figures").join("convergence_epoch.svg").exists());
     let saved: toml::Table =
         toml::from_str(&std::fs::read_to_string(wd.out().join("spec.toml")).unwrap()).unwrap();
     assert_eq!(saved["experiment"]["name"].as_str(), Some("blobs"));

@@ -8,7 +8,8 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_batchlab");
 
-/// Runs a two-epoch, one-repeat digits sweep over B = 1, 32, full into `root/results`.
+/// Runs a two-epoch, two-repeat digits sweep over B = 1, 32, full into `root/results`, without noise
+/// checkpoints, so the tests choose the noise records.
 fn tiny_sweep(root: &Path) -> PathBuf {
     let out = root.join("results");
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sweep.toml");
@@ -16,7 +17,7 @@ fn tiny_sweep(root: &Path) -> PathBuf {
         .arg(spec)
         .args(["--set", "training.epochs=2", "--set", "experiment.repeats=2", "-q"])
         .args(["--set", "sweep.batch_sizes=[1, 32, \"full\"]", "--set", "plots.enabled=false"])
-        .args(["--set", "plots.dpi=60"])
+        .args(["--set", "plots.dpi=60", "--set", "noise.every=0"])
         .arg("--set")
         .arg(format!("experiment.output=\"{}\"", out.display()))
         .status()

@@ -48,7 +48,8 @@ pub struct RunSummary {
     pub updates: u64,
     /// Training examples consumed.
     pub examples_seen: u64,
-    /// Mean loss over the training set at the end.
+    /// Mean loss over the training set at the end (NaN when the run diverged; null in JSON).
+    #[serde(deserialize_with = "nan_if_null")]
     pub final_train_loss: f64,
     /// Mean loss over the test set at the end.
     pub final_test_loss: Option<f64>,
@@ -86,6 +87,11 @@ impl RunSummary {
             diverged: outcome.diverged,
         }
     }
+}
+
+/// JSON has no NaN (serde_json writes null), so a diverged run's loss reads back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// summary.json: the run's resolved configuration next to its results.
