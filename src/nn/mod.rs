@@ -2,6 +2,7 @@
 //! hand-written backward pass into preallocated buffers, its losses, initialisation and optimiser.
 
 mod init;
+pub mod kernels;
 mod loss;
 mod mlp;
 mod sgd;
