@@ -263,6 +263,8 @@ impl Chart for LandscapeChart {
         let f = &self.field;
         let (x, y) = (f.xs[0]..f.xs[f.xs.len() - 1], f.ys[0]..f.ys[f.ys.len() - 1]);
         let mut chart = builder(&plot, s).build_cartesian_2d(x.clone(), y.clone()).map_err(fail)?;
+        // Axes first: the bands then cover the grid lines, which the contours make redundant.
+        axes(&mut chart, &self.x_desc, &self.y_desc, s)?;
         let bands = f.bands().into_iter().map(|(a, b, k)| Rectangle::new([a, b], band_colour(k).filled()));
         chart.draw_series(bands).map_err(fail)?;
         let line = tint(WHITE, 1.0).stroke_width(s.stroke(0.8));
@@ -272,7 +274,6 @@ impl Chart for LandscapeChart {
                 .draw_series(segments.into_iter().map(|seg| PathElement::new(seg.to_vec(), line)))
                 .map_err(fail)?;
         }
-        axes(&mut chart, &self.x_desc, &self.y_desc, s)?;
         let (w, h) = chart.plotting_area().dim_in_pixel();
         let (sx, sy) = (f64::from(w) / (x.end - x.start), f64::from(h) / (y.end - y.start));
         let clip = |p: (f64, f64)| (p.0.clamp(x.start, x.end), p.1.clamp(y.start, y.end));
