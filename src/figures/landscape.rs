@@ -82,6 +82,9 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     Ok(vec![ctx.figure("landscape", caption, &chart)?])
 }
 
+/// A filled rectangle of one contour band: two corners and the band.
+type Band = ((f64, f64), (f64, f64), usize);
+
 /// The loss on a regular grid, as colour-map values (log loss when the range spans more than a decade).
 struct Field {
     /// Grid coordinates along the first axis, increasing.
@@ -148,7 +151,7 @@ impl Field {
 
     /// Filled bands as rectangles: cells split [`SUBDIVIDE`] times (bilinear), runs of one band along w0
     /// merged into one rectangle. Returns ((x0, y0), (x1, y1), band).
-    fn bands(&self) -> Vec<((f64, f64), (f64, f64), usize)> {
+    fn bands(&self) -> Vec<Band> {
         let (nx, ny) = ((self.xs.len() - 1) * SUBDIVIDE, (self.ys.len() - 1) * SUBDIVIDE);
         let coord = |axis: &[f64], k: usize| {
             let (cell, part) = (k / SUBDIVIDE, (k % SUBDIVIDE) as f64 / SUBDIVIDE as f64);
