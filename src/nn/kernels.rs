@@ -10,10 +10,27 @@ const LANES: usize = 32;
 /// out[r, :] += sum_i input[r, i] * w[i, :] for each of the `b` rows (`out` holds the bias already).
 pub fn forward_rows(input: &[f32], w: &[f32], fan_in: usize, fan_out: usize, out: &mut [f32]) {
     for (a, o) in input.chunks_exact(fan_in).zip(out.chunks_exact_mut(fan_out)) {
-        for (&ai, row) in a.iter().zip(w.chunks_exact(fan_out)) {
-            // ReLU leaves about half the activations at zero; their rows add nothing.
-            if ai != 0.0 {
-                axpy(ai, row, o);
+        let mut start = 0;
+        // Blocks of 32 outputs stay in four vector registers while every input row is added in.
+        while start + LANES <= fan_out {
+            let mut acc: [f32x8; 4] = std::array::from_fn(|k| lanes(&o[start + 8 * k..start + 8 * k + 8]));
+            for (&ai, row) in a.iter().zip(w.chunks_exact(fan_out)) {
+                let ai = f32x8::splat(ai);
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    *acc = lanes(&row[start + 8 * k..start + 8 * k + 8]).mul_add(ai, *acc);
+                }
+            }
+            for (k, acc) in acc.iter().enumerate() {
+                o[start + 8 * k..start + 8 * k + 8].copy_from_slice(acc.as_array());
+            }
+            start += LANES;
+        }
+        if start < fan_out {
+            for (&ai, row) in a.iter().zip(w.chunks_exact(fan_out)) {
+                // ReLU leaves about half the activations at zero; their rows add nothing.
+                if ai != 0.0 {
+                    axpy(ai, &row[start..], &mut o[start..]);
+                }
             }
         }
     }
