@@ -41,7 +41,7 @@ fn checkpoints(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(3));
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(3)).without_plots();
     targets = epochs, checkpoints
 }
 criterion_main!(benches);

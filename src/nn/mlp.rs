@@ -206,7 +206,7 @@ impl Mlp {
 
 /// Batches below this size use the row kernels; from here on a general matrix product wins (measured
 /// with `batchlab bench` on the reference model).
-const GEMM_MIN_ROWS: usize = 16;
+pub const GEMM_MIN_ROWS: usize = 16;
 
 /// out = input . W + bias, for `b` rows.
 fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]) {

@@ -8,7 +8,7 @@ mod mlp;
 mod sgd;
 
 pub use init::initialize;
-pub use mlp::{Evaluation, Workspace};
+pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
 pub use sgd::Sgd;
 
 use crate::spec::Activation;
