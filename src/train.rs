@@ -4,7 +4,7 @@
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::landscape::Path;
-use crate::nn::{Evaluation, Mlp, Sgd, Workspace};
+use crate::nn::{Evaluation, Mlp, OnlineStep, Sgd, Workspace};
 use crate::noise::{self, NoiseRecord, Scratch};
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
@@ -140,6 +140,7 @@ struct State<'a> {
     grad: Vec<f32>,
     previous: Vec<f32>,
     previous_sq: f64,
+    online: Option<OnlineStep>,
     order: Vec<usize>,
     clock: Seconds,
     updates: u64,
@@ -198,6 +199,8 @@ impl<'a> State<'a> {
             grad: vec![0.0; net.params],
             previous: vec![0.0; net.params],
             previous_sq: 0.0,
+            // One example and no momentum: update W by its rank-one gradient directly (nn/online.rs).
+            online: (run.batch_size == 1 && ctx.training.momentum == 0.0).then(|| OnlineStep::new(net)),
             order: (0..n).collect(),
             clock: 0.0,
             updates: 0,
@@ -215,6 +218,9 @@ impl<'a> State<'a> {
             self.order.shuffle(&mut rng::stream(ctx.seed, run.repeat, Purpose::Shuffle { epoch }));
         }
         let mut stats = StepStats::default();
+        if let Some(online) = self.online.as_mut() {
+            online.reset();
+        }
         let started = Instant::now();
         for u in 0..run.updates_per_epoch {
             if ctx.stop.load(Ordering::Relaxed) {
@@ -223,17 +229,15 @@ impl<'a> State<'a> {
             let rows = &self.order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
             let batch_size = rows.len();
             self.ws.load(&ctx.data.train, rows);
-            let loss = ctx.net.loss_and_gradient(&self.params, &mut self.ws, batch_size, &mut self.grad);
+            let (loss, dot, gg) = self.step(batch_size);
             self.updates += 1;
             self.examples_seen += batch_size as u64;
             if !loss.is_finite() {
                 self.clock += started.elapsed().as_secs_f64();
                 return Ok((stats, Some(Stop::Diverged)));
             }
-            let (dot, gg) = self.sgd.step_observing(&mut self.params, &self.grad, &self.previous);
             stats.observe(dot, gg, self.previous_sq, u > 0);
             self.previous_sq = gg;
-            std::mem::swap(&mut self.grad, &mut self.previous);
             if ctx.snapshot_every > 0 && self.updates.is_multiple_of(ctx.snapshot_every) {
                 self.snapshot();
             }
@@ -252,6 +256,23 @@ impl<'a> State<'a> {
         self.clock += started.elapsed().as_secs_f64();
         (ctx.progress)(n as u64);
         Ok((stats, None))
+    }
+
+    /// One update on the loaded batch: (loss before it, g . g_previous, g . g).
+    fn step(&mut self, batch_size: usize) -> (f64, f64, f64) {
+        let net = self.ctx.net;
+        if let Some(online) = self.online.as_mut() {
+            let (lr, decay) = (self.run.learning_rate as f32, self.ctx.training.weight_decay as f32);
+            let r = online.step(net, &mut self.params, &mut self.ws, lr, decay);
+            return (r.loss, r.dot_previous, r.squared_norm);
+        }
+        let loss = net.loss_and_gradient(&self.params, &mut self.ws, batch_size, &mut self.grad);
+        if !loss.is_finite() {
+            return (loss, 0.0, 0.0);
+        }
+        let (dot, gg) = self.sgd.step_observing(&mut self.params, &self.grad, &self.previous);
+        std::mem::swap(&mut self.grad, &mut self.previous);
+        (loss, dot, gg)
     }
 
     /// Records the parameters for the landscape, once per update count.

@@ -107,6 +107,23 @@ impl Workspace {
         }
     }
 
+    /// Layer `l`'s input and error for the first loaded example (after a forward and output-error pass).
+    pub(crate) fn layer_factors(&self, l: usize) -> (&[f32], &[f32]) {
+        let fan_out = self.deltas[l].len() / self.capacity;
+        let input = if l == 0 { &self.input } else { &self.acts[l - 1] };
+        let fan_in = input.len() / self.capacity;
+        (&input[..fan_in], &self.deltas[l][..fan_out])
+    }
+
+    /// Sends the first example's error of layer `l` back to layer `l - 1` (through its activation).
+    pub(crate) fn propagate_single(&mut self, net: &Mlp, params: &[f32], l: usize) {
+        let layer = &net.layers[l];
+        let (before, after) = self.deltas.split_at_mut(l);
+        let prev = &mut before[l - 1][..layer.fan_in];
+        propagate(layer, params, &after[0][..layer.fan_out], 1, prev);
+        derivative(net.activation, &self.acts[l - 1][..layer.fan_in], prev);
+    }
+
     /// The network outputs of the last forward pass (logits for classification), `b x outputs`.
     pub fn outputs(&self, b: usize, outputs: usize) -> &[f32] {
         &self.acts[self.acts.len() - 1][..b * outputs]
@@ -120,6 +137,12 @@ impl Mlp {
         let eval = self.output_error(ws, b);
         self.backward(params, ws, b, grad);
         eval.loss_sum / b as f64
+    }
+
+    /// Forward pass and output error of the `b` loaded examples; returns their mean loss.
+    pub(crate) fn forward_and_output_error(&self, params: &[f32], ws: &mut Workspace, b: usize) -> f64 {
+        self.forward(params, ws, b);
+        self.output_error(ws, b).loss_sum / b as f64
     }
 
     /// Loss and correct count of the `b` loaded examples, without a backward pass.

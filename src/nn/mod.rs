@@ -5,10 +5,12 @@ mod init;
 pub mod kernels;
 mod loss;
 mod mlp;
+mod online;
 mod sgd;
 
 pub use init::initialize;
 pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
+pub use online::{OnlineStep, StepReport};
 pub use sgd::Sgd;
 
 use crate::spec::Activation;
