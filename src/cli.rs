@@ -83,8 +83,8 @@ pub struct RunArgs {
     pub shard: Option<crate::shard::Shard>,
     /// Refuse a sweep whose memory estimate exceeds this many bytes (suffixes K, M, G, T: powers of
     /// 1024); default: the machine's available memory.
-    #[arg(long, value_name = "BYTES")]
-    pub max_memory: Option<String>,
+    #[arg(long, value_name = "BYTES", value_parser = crate::estimate::parse_bytes)]
+    pub max_memory: Option<u64>,
     /// Worker threads (default: RAYON_NUM_THREADS, else one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

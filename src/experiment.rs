@@ -3,6 +3,7 @@
 
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
+use crate::estimate::{self, Estimate, Limits, Shape};
 use crate::plan::{self, Plan, RunConfig};
 use crate::records::{self, RunSummary};
 use crate::resume;
@@ -23,21 +24,38 @@ pub struct Prepared {
     pub plan: Plan,
     /// The examples, split and standardised.
     pub data: Dataset,
+    /// Memory and work the sweep needs.
+    pub estimate: Estimate,
 }
 
-/// Reads `spec_path`, applies `overrides`, loads the data and builds the plan. Writes nothing.
+/// Reads `spec_path`, applies `overrides`, loads the data and builds the plan, within the machine's
+/// available memory and one worker per core. Writes nothing.
 pub fn prepare(spec_path: &Path, overrides: &[String]) -> Result<Prepared> {
+    prepare_with(spec_path, overrides, &Limits::new(None, rayon::current_num_threads()))
+}
+
+/// [`prepare`] within `limits`: the memory and work estimates are checked before the data is loaded
+/// (from the spec alone) and again after the plan is built.
+pub fn prepare_with(spec_path: &Path, overrides: &[String], limits: &Limits) -> Result<Prepared> {
     let (spec, source) = spec::read(spec_path, overrides)?;
     plan::check(&spec, &source)?;
     let base_dir = spec_path.parent().unwrap_or(Path::new("."));
+    estimate::before_data(&spec, &source, base_dir, limits)?;
     let data =
         data::load(&spec.data, base_dir, spec.experiment.seed).map_err(|e| match e.spec_key.clone() {
             Some(key) => Error::Spec(source.error(&key, e.to_string())),
             None => Error::Data(e),
         })?;
     let mut plan = plan::build(&spec, &source, data.train.len())?;
+    let shape = Shape {
+        features: data.features() as f64,
+        outputs: data.outputs as f64,
+        train: data.train.len() as f64,
+        test: data.test.len() as f64,
+    };
+    let estimate = estimate::after_plan(&plan, shape, &source, limits)?;
     plan.data_hash = resume::data_hash(&data);
-    Ok(Prepared { source, plan, data })
+    Ok(Prepared { source, plan, data, estimate })
 }
 
 /// The spec as it will be saved in the results folder: the resolved values, with a note on provenance.

@@ -7,6 +7,7 @@
 //! [`terminal`] are the command line's view of it.
 
 pub mod data;
+pub mod estimate;
 pub mod experiment;
 pub mod figures;
 pub mod landscape;

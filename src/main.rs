@@ -3,6 +3,7 @@
 use anyhow::Context;
 use batchlab::cli::{Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
+use batchlab::estimate::Limits;
 use batchlab::experiment::{Finished, Options};
 use batchlab::{experiment, merge, render, shard, signal, terminal};
 use clap::Parser;
@@ -38,6 +39,7 @@ fn spec_path(args: &SpecArgs) -> anyhow::Result<&std::path::Path> {
 fn plan(args: &SpecArgs) -> anyhow::Result<()> {
     let prepared = experiment::prepare(spec_path(args)?, &args.overrides)?;
     print!("{}", terminal::plan_table(&prepared.plan));
+    println!("estimate: {}", prepared.estimate);
     Ok(())
 }
 
@@ -45,7 +47,9 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return plan(&args.spec);
     }
-    let prepared = experiment::prepare(spec_path(&args.spec)?, &args.spec.overrides)?;
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let limits = Limits::new(args.max_memory, threads);
+    let prepared = experiment::prepare_with(spec_path(&args.spec)?, &args.spec.overrides, &limits)?;
     let options = Options { resume: args.resume, force: args.force, shard: shard(args)? };
     let output = experiment::prepare_output(&prepared, &options)?;
     let schedule = experiment::schedule(&prepared, &options);
