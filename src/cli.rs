@@ -27,6 +27,22 @@ pub enum Command {
     Bench(BenchArgs),
     /// Re-render the figures and report of a results folder from its saved records, without training.
     Plot(PlotArgs),
+    /// Combine the results folders of shards (or complete one shared folder): summary, figures, report.
+    Merge(MergeArgs),
+}
+
+/// Which results folders to merge, and where.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Results folders written by shards of one spec (one shared folder is fine too).
+    #[arg(value_name = "RESULTS_DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The merged results folder (default: the first RESULTS_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
+    /// Print only the results folder.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Which results folder to plot.
@@ -58,8 +74,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Replace the results of a different spec in the output folder.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub force: bool,
+    /// Skip every run whose folder is complete and whose configuration hash matches; run the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only the configurations whose plan index is K mod N (default: from SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and BATCHLAB_SHARDS).
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::Shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
+    /// Refuse a sweep whose memory estimate exceeds this many bytes (suffixes K, M, G, T: powers of
+    /// 1024); default: the machine's available memory.
+    #[arg(long, value_name = "BYTES", value_parser = crate::estimate::parse_bytes)]
+    pub max_memory: Option<u64>,
     /// Worker threads (default: RAYON_NUM_THREADS, else one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -7,15 +7,19 @@
 //! [`terminal`] are the command line's view of it.
 
 pub mod data;
+pub mod estimate;
 pub mod experiment;
 pub mod figures;
 pub mod landscape;
+pub mod merge;
 pub mod nn;
 pub mod noise;
 pub mod plan;
 pub mod records;
 pub mod render;
 pub mod report;
+pub mod resume;
+pub mod shard;
 pub mod spec;
 pub mod sweep;
 pub mod train;
@@ -24,4 +28,5 @@ pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod rng;
+pub mod signal;
 pub mod terminal;

@@ -1,12 +1,13 @@
 //! The binary's edge: parse the command line, call the library, print errors and map them to exit codes.
 
 use anyhow::Context;
-use batchlab::cli::{BenchArgs, Cli, Command, PlotArgs, RunArgs, SpecArgs};
+use batchlab::cli::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
-use batchlab::{experiment, render, terminal};
+use batchlab::estimate::Limits;
+use batchlab::experiment::{Finished, Options};
+use batchlab::{experiment, merge, render, shard, signal, terminal};
 use clap::Parser;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,13 +16,18 @@ fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Bench(args)) => bench(&args),
         Some(Command::Plot(args)) => plot(&args),
+        Some(Command::Merge(args)) => merge(&args),
         None => run(&cli.run),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
+            let error = e.downcast_ref::<Error>();
+            if let Some(Error::Interrupted(_)) = error {
+                eprintln!("resume with: {}", signal::resume_command(std::env::args()));
+            }
+            let code = error.map_or(1, Error::exit_code);
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
@@ -34,6 +40,7 @@ fn spec_path(args: &SpecArgs) -> anyhow::Result<&std::path::Path> {
 fn plan(args: &SpecArgs) -> anyhow::Result<()> {
     let prepared = experiment::prepare(spec_path(args)?, &args.overrides)?;
     print!("{}", terminal::plan_table(&prepared.plan));
+    println!("estimate: {}", prepared.estimate);
     Ok(())
 }
 
@@ -41,14 +48,34 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return plan(&args.spec);
     }
-    let prepared = experiment::prepare(spec_path(&args.spec)?, &args.spec.overrides)?;
-    let output = experiment::prepare_output(&prepared, args.force)?;
-    let progress = terminal::SweepProgress::new(&prepared.plan, args.quiet);
-    let stop = AtomicBool::new(false);
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let limits = Limits::new(args.max_memory, threads);
+    let prepared = experiment::prepare_with(spec_path(&args.spec)?, &args.spec.overrides, &limits)?;
+    let options = Options { resume: args.resume, force: args.force, shard: shard(args)? };
+    let output = experiment::prepare_output(&prepared, &options)?;
+    let schedule = experiment::schedule(&prepared, &options);
+    if let Some(shard) = options.shard {
+        eprintln!("shard {shard}: {} of {} runs", schedule.mine, prepared.plan.runs.len());
+    }
+    if schedule.skipped > 0 {
+        eprintln!("resume: {} runs complete, {} to run", schedule.skipped, schedule.todo.len());
+    }
+    let todo = batchlab::plan::Plan { runs: schedule.todo.clone(), ..prepared.plan.clone() };
+    let progress = terminal::SweepProgress::new(&todo, args.quiet);
+    let stop = signal::install();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
-    let summaries = pool.install(|| experiment::run(&prepared, &stop, &progress));
+    let finished = pool.install(|| experiment::run(&prepared, &schedule, stop, &progress));
     progress.finish();
-    let summaries = summaries?;
+    let summaries = match finished? {
+        Finished::Complete(summaries) => summaries,
+        Finished::Waiting { complete, total } => {
+            println!(
+                "{complete} of {total} runs complete; when every shard is done: batchlab merge {}",
+                output.display()
+            );
+            return Ok(());
+        }
+    };
     let plotted = prepared.plan.spec.plots.enabled.then(|| render::plot(&output, None)).transpose()?;
     if !args.quiet {
         if let Some(report) = plotted {
@@ -66,12 +93,43 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The shard from `--shard`, else from a job array's environment.
+fn shard(args: &RunArgs) -> anyhow::Result<Option<shard::Shard>> {
+    if args.shard.is_some() {
+        return Ok(args.shard);
+    }
+    let found = shard::from_env(|name| std::env::var(name).ok()).map_err(Error::Refused)?;
+    if let Some((shard, var)) = found {
+        eprintln!("shard {shard} (from {var})");
+    }
+    Ok(found.map(|(shard, _)| shard))
+}
+
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     let report = render::plot(&args.dir, None)?;
     for file in &report.files {
         println!("{}", file.display());
     }
     println!("{} figures rendered in {:.2} s", report.figures.len(), report.render_s);
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> anyhow::Result<()> {
+    let merged = merge::merge(&args.dirs, args.into.as_deref())?;
+    if merged.plan.spec.plots.enabled {
+        let report = render::plot(&merged.output, None)?;
+        if !args.quiet {
+            println!(
+                "report: {} ({} figures)",
+                merged.output.join("report.md").display(),
+                report.figures.len()
+            );
+        }
+    }
+    if !args.quiet {
+        println!("{} runs merged ({} copied in)", merged.summaries.len(), merged.copied);
+    }
+    println!("results: {}", merged.output.display());
     Ok(())
 }
 

@@ -48,7 +48,14 @@ pub struct Plan {
     pub train_examples: usize,
     /// Every run, in plan order.
     pub runs: Vec<RunConfig>,
+    /// SHA-256 of the examples, filled in once the data is loaded (see `resume::data_hash`).
+    pub data_hash: String,
 }
+
+/// Most runs a sweep may plan: each writes a folder, and a grid of millions is a typo, not an experiment.
+pub const MAX_RUNS: u64 = 100_000;
+/// Most training examples one run may consume (epochs x N): about a week of updates at 10^7 examples/s.
+pub const MAX_EXAMPLES_PER_RUN: u64 = 10_000_000_000_000;
 
 /// Checks every value that does not depend on the data.
 pub fn check(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
@@ -57,7 +64,8 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     check_model(spec, src)?;
     check_training(spec, src)?;
     check_sweep(spec, src)?;
-    check_noise(spec, src)
+    check_noise(spec, src)?;
+    check_grid(spec, src)
 }
 
 /// Expands the sweep for a training set of `n` examples, checking batch sizes against it.
@@ -76,6 +84,7 @@ pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError>
     if let Some(probes) = &spec.noise.probe_batch_sizes {
         resolve_batch_sizes(probes, "noise.probe_batch_sizes", n, src)?;
     }
+    check_length(spec, src, n)?;
     let rates = learning_rates(spec);
     let width = n.to_string().len();
     let mut runs = Vec::new();
@@ -103,7 +112,7 @@ pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError>
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&spec.experiment.name));
-    Ok(Plan { spec: spec.clone(), output, train_examples: n, runs })
+    Ok(Plan { spec: spec.clone(), output, train_examples: n, runs, data_hash: String::new() })
 }
 
 /// (updates per epoch, size of the last update) for `n` examples in batches of `b`.
@@ -285,6 +294,44 @@ fn check_batch_sizes(sizes: &[BatchSize], key: &str, src: &SpecSource) -> Result
         }
     }
     Ok(())
+}
+
+/// Refuses grids of more than [`MAX_RUNS`] runs, at the key that contributes most.
+fn check_grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    let factors = [
+        ("experiment.repeats", spec.experiment.repeats),
+        ("sweep.batch_sizes", spec.sweep.batch_sizes.len() as u64),
+        ("sweep.learning_rates", spec.sweep.learning_rates.as_ref().map_or(1, |r| r.len() as u64)),
+    ];
+    let runs = factors.iter().try_fold(1u64, |acc, (_, f)| acc.checked_mul(*f));
+    if runs.is_some_and(|r| r <= MAX_RUNS) {
+        return Ok(());
+    }
+    let (key, _) = factors.iter().max_by_key(|(_, f)| *f).unwrap_or(&factors[0]);
+    let count = runs.map_or("more than 2^64".to_string(), |r| r.to_string());
+    Err(src.error(
+        key,
+        format!(
+            "repeats x batch sizes x learning rates = {count} runs; allowed: at most {MAX_RUNS} runs in one \
+             sweep (split it into several specs)"
+        ),
+    ))
+}
+
+/// Refuses runs longer than [`MAX_EXAMPLES_PER_RUN`] examples (epochs near u64::MAX, say).
+fn check_length(spec: &Spec, src: &SpecSource, n: usize) -> Result<(), SpecError> {
+    let epochs = spec.training.epochs;
+    match epochs.checked_mul(n as u64) {
+        Some(examples) if examples <= MAX_EXAMPLES_PER_RUN => Ok(()),
+        examples => Err(src.error(
+            "training.epochs",
+            format!(
+                "{epochs} epochs of {n} examples is {} examples per run; allowed: at most \
+                 {MAX_EXAMPLES_PER_RUN} (10^13, about 12 days at 10^7 examples/s)",
+                examples.map_or("more than 2^64".to_string(), |e| e.to_string())
+            ),
+        )),
+    }
 }
 
 fn positive(value: u64, key: &str, src: &SpecSource) -> Result<(), SpecError> {

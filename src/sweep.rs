@@ -7,6 +7,7 @@ use crate::landscape::{self, Path};
 use crate::nn::{Loss, Mlp, initialize};
 use crate::plan::{Plan, RunConfig};
 use crate::records::{self, RunFile, RunSummary, RunWriter};
+use crate::resume;
 use crate::rng::{self, Purpose};
 use crate::spec::{Spec, Task};
 use crate::train::{self, Context};
@@ -144,6 +145,9 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         model: plan.spec.model.clone(),
         data: data.description.clone(),
         summary: summary.clone(),
+        config_hash: resume::config_hash(&plan.spec, &plan.data_hash, run),
+        data_hash: plan.data_hash.clone(),
+        train_examples: plan.train_examples,
     };
     writer.finish(&file)?;
     Ok((summary, outcome.path))

@@ -55,7 +55,7 @@ mod tests {
                 iteration: 1,
                 examples_seen: 32,
                 batch_size: 32,
-                loss: 2.302_585_1,
+                loss: 1.234_567_8,
                 wall_s: 1.5e-5,
             },
             IterationRecord {

@@ -7,7 +7,7 @@ mod plots;
 mod read;
 
 pub use plots::{FIGURES, PlotReport, write_plot_files};
-pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results};
+pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results, read_run_file};
 
 use crate::error::{Error, Result};
 use crate::landscape::Landscape;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Folder of the completed runs inside a results folder.
 pub const RUNS: &str = "runs";
@@ -109,6 +110,16 @@ pub struct RunFile {
     pub data: String,
     /// The results.
     pub summary: RunSummary,
+    /// SHA-256 of the resolved configuration (spec, data, run); `--resume` and `merge` trust a run
+    /// folder only when it matches. Empty in folders written before it existed.
+    #[serde(default)]
+    pub config_hash: String,
+    /// SHA-256 of the split, standardised examples the run trained on.
+    #[serde(default)]
+    pub data_hash: String,
+    /// Training examples N, so `merge` can rebuild the plan from spec.toml alone.
+    #[serde(default)]
+    pub train_examples: usize,
 }
 
 /// Writes one run's records into `runs/.<id>.partial/`, renamed to `runs/<id>/` by [`RunWriter::finish`].
@@ -193,6 +204,29 @@ pub fn write_landscape(output: &Path, repeat: u64, run_ids: &[&str], landscape: 
     Ok(())
 }
 
+/// Copies the complete run folder `from` to `output/runs/<id>/` as a whole: into `.<id>.partial/` first,
+/// renamed when every file is there (for `merge`).
+pub fn copy_run(from: &Path, output: &Path, id: &str) -> Result<()> {
+    let runs = output.join(RUNS);
+    let partial = runs.join(format!(".{id}.partial"));
+    let done = runs.join(id);
+    if partial.exists() {
+        fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    }
+    fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let source = entry.map_err(|e| Error::io(from, e))?.path();
+        if source.is_file() {
+            let target = partial.join(source.file_name().unwrap_or_default());
+            fs::copy(&source, &target).map_err(|e| Error::io(&source, e))?;
+        }
+    }
+    if done.exists() {
+        fs::remove_dir_all(&done).map_err(|e| Error::io(&done, e))?;
+    }
+    fs::rename(&partial, &done).map_err(|e| Error::io(&done, e))
+}
+
 /// Writes `rows` as a csv file, atomically.
 pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     write_atomic(path, |w| {
@@ -217,13 +251,15 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |w| w.write_all(bytes).map_err(|e| Error::io(path, e)))
 }
 
-/// Writes through `fill` into `<path>.tmp`, then renames it over `path`.
+/// Writes through `fill` into `<path>.<pid>-<n>.tmp`, then renames it over `path`. The name is unique per
+/// process and call, so shards sharing a results folder never write into each other's temporary file.
 fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
+    name.push(format!(".{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     let tmp = path.with_file_name(name);
     let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut w = BufWriter::new(file);

@@ -88,10 +88,15 @@ fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-fn read_run(dir: &Path) -> Result<RunRecords> {
+/// Reads `dir/summary.json`, the last file a run writes before its folder is renamed into place.
+pub fn read_run_file(dir: &Path) -> Result<RunFile> {
     let json = dir.join("summary.json");
     let text = fs::read_to_string(&json).map_err(|e| Error::records(&json, e.to_string()))?;
-    let file: RunFile = serde_json::from_str(&text).map_err(|e| Error::records(&json, e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| Error::records(&json, e.to_string()))
+}
+
+fn read_run(dir: &Path) -> Result<RunRecords> {
+    let file = read_run_file(dir)?;
     Ok(RunRecords {
         file,
         epochs: read_nonempty(&dir.join("epochs.csv"))?,

@@ -1,0 +1,360 @@
+//! Memory and work a sweep will need, estimated from the spec and plan before anything large is
+//! allocated, and the refusal of sweeps that cannot fit (absurd layer widths, sample counts, batch sizes,
+//! landscape grids or figure sizes) with an error that names the estimate and the key to change.
+//!
+//! Estimates are in f64 so that absurd values cannot overflow. Memory counts the data (loaded and split,
+//! two copies at the peak), the initial weights of every repeat, and per concurrently running run: the
+//! parameters with gradient, previous gradient, momentum and noise-probe state, and workspaces of
+//! activations and errors at its batch size. Work counts multiply-adds of training, evaluation and probes.
+
+use crate::error::SpecError;
+use crate::plan::Plan;
+use crate::spec::{BatchSize, Generator, Source, Spec, SpecSource};
+use std::fmt;
+use std::path::Path;
+
+/// Work above this many multiply-adds is refused: months of CPU time.
+pub const MAX_MULTIPLY_ADDS: f64 = 1e17;
+/// Examples the evaluation and noise passes process at once.
+const CHUNK: f64 = 256.0;
+
+/// What the machine allows.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The memory cap in bytes: `--max-memory`, else MemAvailable; `None` when neither is known.
+    pub max_memory: Option<u64>,
+    /// Where the cap came from, for messages.
+    pub from_flag: bool,
+    /// Worker threads: the most runs in memory at once.
+    pub threads: usize,
+}
+
+impl Limits {
+    /// `--max-memory` if given, else the machine's available memory; `threads` workers.
+    pub fn new(max_memory: Option<u64>, threads: usize) -> Limits {
+        let from_flag = max_memory.is_some();
+        Limits { max_memory: max_memory.or_else(available_memory), from_flag, threads: threads.max(1) }
+    }
+}
+
+/// The shape of the data, known exactly after loading, or bounded from the spec before.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Input features.
+    pub features: f64,
+    /// Network outputs.
+    pub outputs: f64,
+    /// Training examples.
+    pub train: f64,
+    /// Test examples.
+    pub test: f64,
+}
+
+/// A sweep's estimated needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The examples in memory at the peak (loading and splitting), bytes.
+    pub data_bytes: f64,
+    /// Parameters and optimiser state of one run, bytes.
+    pub param_bytes: f64,
+    /// Workspaces of the run with the largest batch, bytes.
+    pub workspace_bytes: f64,
+    /// Runs in memory at once.
+    pub concurrent: f64,
+    /// The largest batch size exceeds the floats one example needs in a workspace.
+    pub batch_dominates: bool,
+    /// Landscape snapshots, grid and initial weights of every repeat, bytes.
+    pub shared_bytes: f64,
+    /// One rendered figure, bytes.
+    pub figure_bytes: f64,
+    /// Everything, bytes.
+    pub total_bytes: f64,
+    /// Multiply-adds of the whole sweep.
+    pub multiply_adds: f64,
+}
+
+impl fmt::Display for Estimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "about {} of memory (data {}; per run {} of parameters and optimiser state and {} of \
+             workspaces, runs at once: {}; landscape and initial weights {}; a figure {}) and {:.2e} \
+             multiply-adds",
+            bytes(self.total_bytes),
+            bytes(self.data_bytes),
+            bytes(self.param_bytes),
+            bytes(self.workspace_bytes),
+            self.concurrent,
+            bytes(self.shared_bytes),
+            bytes(self.figure_bytes),
+            self.multiply_adds
+        )
+    }
+}
+
+/// Estimates a sweep of `spec` on data of `shape`, with runs of batch sizes `batches` (resolved).
+pub fn estimate(spec: &Spec, shape: Shape, batches: &[f64], threads: usize) -> Estimate {
+    let widths: Vec<f64> = spec.model.hidden.iter().map(|&h| h as f64).chain([shape.outputs]).collect();
+    let mut fan_in = shape.features;
+    let (mut weights, mut params) = (0.0, 0.0);
+    for &w in &widths {
+        weights += fan_in * w;
+        params += fan_in * w + if spec.model.bias { w } else { 0.0 };
+        fan_in = w;
+    }
+    let noise = spec.noise.every > 0;
+    // params, gradient, previous gradient (f32), decay mask (bool); momentum (f32); probe state (f32 + 4 f64).
+    let param_bytes = params
+        * (13.0 + if spec.training.momentum > 0.0 { 4.0 } else { 0.0 } + if noise { 36.0 } else { 0.0 });
+    let units: f64 = widths.iter().sum();
+    let per_example = shape.features + shape.outputs + 1.0 + 2.0 * units;
+    let workspace = |b: f64| 4.0 * b * per_example;
+    let largest = batches.iter().copied().fold(1.0, f64::max);
+    let workspace_bytes =
+        workspace(largest) + workspace(CHUNK.min(shape.train)) * if noise { 2.0 } else { 1.0 };
+    let examples = shape.train + shape.test;
+    let data_bytes = 2.0 * examples * 4.0 * (shape.features + 1.0);
+    let runs = batches.len() as f64 * spec.experiment.repeats as f64 * rates(spec);
+    let concurrent = runs.min(threads as f64);
+    let l = &spec.landscape;
+    let landscape =
+        if l.enabled { runs * l.points as f64 * params * 4.0 + (l.grid as f64).powi(2) * 24.0 } else { 0.0 };
+    let shared_bytes = landscape + spec.experiment.repeats as f64 * params * 4.0;
+    let p = &spec.plots;
+    let scale = f64::from(p.dpi.max(50)) / 100.0;
+    let figure_bytes =
+        if p.enabled { f64::from(p.width) * f64::from(p.height) * scale * scale * 4.0 } else { 0.0 };
+    let total_bytes = data_bytes + shared_bytes + figure_bytes + concurrent * (param_bytes + workspace_bytes);
+    let multiply_adds = work(spec, shape, batches, weights);
+    let batch_dominates = largest > per_example;
+    Estimate {
+        data_bytes,
+        param_bytes,
+        workspace_bytes,
+        concurrent,
+        batch_dominates,
+        shared_bytes,
+        figure_bytes,
+        total_bytes,
+        multiply_adds,
+    }
+}
+
+/// Multiply-adds: training (forward + backward = 3 x weights per example), an evaluation per epoch, the
+/// probes at every checkpoint, and the landscape grid.
+fn work(spec: &Spec, shape: Shape, batches: &[f64], weights: f64) -> f64 {
+    let epochs = spec.training.epochs as f64;
+    let per_config =
+        epochs * shape.train * 3.0 * weights + (epochs + 1.0) * (shape.train + shape.test) * weights;
+    let n = &spec.noise;
+    let checkpoints = if n.every > 0 { epochs / n.every as f64 + 2.0 } else { 0.0 };
+    let probe_examples: f64 = match &n.probe_batch_sizes {
+        Some(sizes) => sizes.iter().map(|b| resolve(*b, shape.train)).sum(),
+        None => batches.iter().sum::<f64>() / batches.len().max(1) as f64,
+    };
+    let probes = checkpoints * (shape.train * 3.0 + n.probes as f64 * probe_examples * 3.0) * weights;
+    let runs = batches.len() as f64 * spec.experiment.repeats as f64 * rates(spec);
+    let l = &spec.landscape;
+    let grid = if l.enabled {
+        spec.experiment.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights
+    } else {
+        0.0
+    };
+    runs * (per_config + probes) + grid
+}
+
+fn rates(spec: &Spec) -> f64 {
+    spec.sweep.learning_rates.as_ref().map_or(1.0, |r| r.len() as f64)
+}
+
+fn resolve(b: BatchSize, n: f64) -> f64 {
+    match b {
+        BatchSize::Fixed(b) => (b as f64).min(n),
+        BatchSize::Full => n,
+    }
+}
+
+/// Refuses, before the data is loaded, a spec whose model, synthetic data, landscape or figures alone
+/// exceed the limits. csv and idx files are bounded below by their size on disk.
+pub fn before_data(spec: &Spec, src: &SpecSource, base_dir: &Path, limits: &Limits) -> Result<(), SpecError> {
+    let d = &spec.data;
+    let file_len = |p: Option<&Path>| {
+        p.map(|p| if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0.0, |m| m.len() as f64)
+    };
+    let (shape, file_bytes) = match d.source {
+        Source::Digits => (Shape { features: 64.0, outputs: 10.0, train: 1797.0, test: 0.0 }, 0.0),
+        Source::Synthetic => {
+            let outputs = if d.generator == Some(Generator::Linear) { 1.0 } else { d.classes as f64 };
+            (Shape { features: d.features as f64, outputs, train: d.samples as f64, test: 0.0 }, 0.0)
+        }
+        Source::Csv | Source::Idx => (
+            Shape { features: 1.0, outputs: 2.0, train: 1.0, test: 0.0 },
+            file_len(d.path.as_deref()) + file_len(d.labels.as_deref()),
+        ),
+    };
+    let batches: Vec<f64> = spec.sweep.batch_sizes.iter().map(|b| resolve(*b, shape.train)).collect();
+    let mut estimate = estimate(spec, shape, &batches, 1);
+    estimate.data_bytes += file_bytes;
+    estimate.total_bytes += file_bytes;
+    refuse(spec, src, &estimate, limits)
+}
+
+/// The estimate for a built plan and loaded data; refuses it when it exceeds the limits.
+pub fn after_plan(
+    plan: &Plan,
+    shape: Shape,
+    src: &SpecSource,
+    limits: &Limits,
+) -> Result<Estimate, SpecError> {
+    let per_config: Vec<f64> =
+        plan.spec.sweep.batch_sizes.iter().map(|b| resolve(*b, plan.train_examples as f64)).collect();
+    let estimate = estimate(&plan.spec, shape, &per_config, limits.threads);
+    refuse(&plan.spec, src, &estimate, limits)?;
+    Ok(estimate)
+}
+
+/// The error for an estimate above the memory cap or the work limit, placed at the key that dominates.
+fn refuse(spec: &Spec, src: &SpecSource, e: &Estimate, limits: &Limits) -> Result<(), SpecError> {
+    if let Some(cap) = limits.max_memory
+        && e.total_bytes > cap as f64
+    {
+        let cap = bytes(cap as f64);
+        let limit = if limits.from_flag {
+            format!("the --max-memory cap of {cap}")
+        } else {
+            format!("the {cap} available (MemAvailable in /proc/meminfo)")
+        };
+        return Err(src.error(
+            dominant_key(spec, e),
+            format!(
+                "the sweep needs {e}: more than {limit}; shrink what dominates, lower --threads, or raise \
+                 --max-memory if you know better"
+            ),
+        ));
+    }
+    if e.multiply_adds > MAX_MULTIPLY_ADDS {
+        return Err(src.error(
+            "training.epochs",
+            format!(
+                "the sweep would take {:.2e} multiply-adds (months of CPU time); allowed: at most \
+                 {MAX_MULTIPLY_ADDS:.0e}; fewer epochs, runs or probes, or a smaller model. Estimate: {e}",
+                e.multiply_adds
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The spec key behind the largest share of the estimate.
+fn dominant_key(spec: &Spec, e: &Estimate) -> &'static str {
+    let data_key = match spec.data.source {
+        Source::Synthetic if spec.data.features > spec.data.samples => "data.features",
+        Source::Synthetic => "data.samples",
+        _ => "data.path",
+    };
+    let parts = [
+        (e.data_bytes, data_key),
+        (e.concurrent * e.param_bytes, "model.hidden"),
+        (
+            e.concurrent * e.workspace_bytes,
+            if e.batch_dominates { "sweep.batch_sizes" } else { "model.hidden" },
+        ),
+        (e.shared_bytes, if spec.landscape.enabled { "landscape.points" } else { "experiment.repeats" }),
+        (e.figure_bytes, "plots.width"),
+    ];
+    parts.iter().fold((f64::MIN, "model.hidden"), |best, &(v, k)| if v > best.0 { (v, k) } else { best }).1
+}
+
+/// MemAvailable from /proc/meminfo, in bytes; `None` where it cannot be read (not Linux, say).
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Parses a byte count: `1048576`, `512M`, `4G`, `1.5GiB`, `2T` (K, M, G, T are powers of 1024).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, ' '),
+    };
+    let power = match unit {
+        ' ' => 0,
+        'K' => 1,
+        'M' => 2,
+        'G' => 3,
+        'T' => 4,
+        _ => return Err(format!("`{text}`: unknown unit; allowed: a number of bytes with K, M, G or T")),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("`{text}` is not a size, e.g. 512M or 4G"))?;
+    let bytes = value * 1024f64.powi(power);
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("`{text}` is not a usable memory size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// A byte count for people: `3.1 GiB`.
+pub fn bytes(b: f64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = b;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{value:.0} B") } else { format!("{value:.1} {}", units[unit]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(hidden: &str) -> Spec {
+        toml::from_str(&format!(
+            "[experiment]\nname = \"a\"\n[model]\nhidden = {hidden}\n[training]\nepochs = 2\nlearning_rate = 0.1\n\
+             [sweep]\nbatch_sizes = [1, 100]\n[noise]\nevery = 0\n[plots]\nenabled = false\n"
+        ))
+        .expect("spec")
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_bytes("2t"), Ok(2 << 40));
+        assert!(parse_bytes("4X").is_err() && parse_bytes("G").is_err() && parse_bytes("-1").is_err());
+    }
+
+    #[test]
+    fn a_softmax_regression_counts_its_parameters_and_workspaces() {
+        // 10 features -> 3 classes: 33 parameters x 13 bytes; workspace at B = 100: 4 x 100 x (10 + 3 + 1 + 6).
+        let shape = Shape { features: 10.0, outputs: 3.0, train: 100.0, test: 0.0 };
+        let e = estimate(&spec("[]"), shape, &[1.0, 100.0], 4);
+        assert_eq!(e.param_bytes, 33.0 * 13.0);
+        assert_eq!(e.workspace_bytes, 4.0 * 100.0 * 20.0 * 2.0);
+        assert_eq!(e.concurrent, 2.0);
+        // 2 epochs x 100 examples x 3 x 30 weights + 3 evaluations x 100 x 30, for 2 runs.
+        assert_eq!(e.multiply_adds, 2.0 * (2.0 * 100.0 * 90.0 + 3.0 * 100.0 * 30.0));
+    }
+
+    #[test]
+    fn a_billion_unit_layer_needs_terabytes() {
+        let shape = Shape { features: 64.0, outputs: 10.0, train: 1437.0, test: 360.0 };
+        let e = estimate(&spec("[1000000000]"), shape, &[1.0], 1);
+        assert!(e.total_bytes > 1e12, "{e}");
+        assert_eq!(dominant_key(&spec("[1000000000]"), &e), "model.hidden");
+    }
+
+    #[test]
+    fn byte_counts_read_in_binary_units() {
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(3.0 * 1024.0 * 1024.0 * 1024.0), "3.0 GiB");
+    }
+}

@@ -1,0 +1,141 @@
+//! Resuming and sharing a results folder: the fingerprint of every run's resolved configuration, and which
+//! planned runs a folder already holds complete.
+//!
+//! A run folder counts as done only when its summary.json (written last, just before the folder is renamed
+//! into place) holds the hash this process computes for the same run. The hash is SHA-256 over the
+//! canonical JSON of the spec (without the fields that only name or draw the results), the hash of the
+//! examples as split and standardised, and the run's configuration: a stable function of what the run
+//! computes, unlike Rust's `DefaultHasher`, which may change between compiler versions.
+
+use crate::data::{Dataset, Examples, Targets};
+use crate::plan::{Plan, RunConfig};
+use crate::records::{self, RUNS, RunFile};
+use crate::spec::{PlotsSpec, Spec};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// SHA-256 of the training and test examples (features and targets), as lowercase hex.
+pub fn data_hash(data: &Dataset) -> String {
+    let mut hasher = Sha256::new();
+    for examples in [&data.train, &data.test] {
+        feed_examples(&mut hasher, examples);
+    }
+    hex(&hasher.finalize())
+}
+
+fn feed_examples(hasher: &mut Sha256, examples: &Examples) {
+    let (rows, cols) = examples.x.dim();
+    hasher.update((rows as u64).to_le_bytes());
+    hasher.update((cols as u64).to_le_bytes());
+    feed_words(hasher, examples.x.iter().map(|v| v.to_bits()));
+    match &examples.y {
+        Targets::Classes(classes) => feed_words(hasher, classes.iter().copied()),
+        Targets::Values(values) => feed_words(hasher, values.iter().map(|v| v.to_bits())),
+    }
+}
+
+/// Feeds 32-bit words little-endian, a buffer at a time (one `update` per word is several times slower).
+fn feed_words(hasher: &mut Sha256, words: impl Iterator<Item = u32>) {
+    let mut buffer = Vec::with_capacity(1 << 16);
+    for word in words {
+        buffer.extend_from_slice(&word.to_le_bytes());
+        if buffer.len() == buffer.capacity() {
+            hasher.update(&buffer);
+            buffer.clear();
+        }
+    }
+    hasher.update(&buffer);
+}
+
+/// What the configuration hash covers.
+#[derive(Serialize)]
+struct Resolved<'a> {
+    spec: Spec,
+    data_hash: &'a str,
+    run: &'a RunConfig,
+}
+
+/// SHA-256 of everything that determines the records of `run`: the spec (name, output folder,
+/// description and `[plots]` excluded), the data and the run's configuration.
+pub fn config_hash(spec: &Spec, data_hash: &str, run: &RunConfig) -> String {
+    let mut spec = spec.clone();
+    spec.experiment.name.clear();
+    spec.experiment.output = None;
+    spec.experiment.description = None;
+    spec.plots = PlotsSpec::default();
+    let resolved = Resolved { spec, data_hash, run };
+    // Serialising plain data with string keys cannot fail; an empty text would only make every run
+    // look unfinished, never wrongly finished.
+    let text = serde_json::to_string(&resolved).unwrap_or_default();
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The record of `run` in `output` when its folder is complete and was computed from the same resolved
+/// configuration; `None` when absent, unreadable or different.
+pub fn completed(output: &Path, plan: &Plan, run: &RunConfig) -> Option<RunFile> {
+    let file = records::read_run_file(&output.join(RUNS).join(&run.id)).ok()?;
+    (file.config_hash == config_hash(&plan.spec, &plan.data_hash, run)).then_some(file)
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        toml::from_str(
+            "[experiment]\nname = \"a\"\n[training]\nepochs = 2\nlearning_rate = 0.1\n[sweep]\nbatch_sizes = [1]\n",
+        )
+        .expect("spec")
+    }
+
+    fn run() -> RunConfig {
+        RunConfig {
+            index: 0,
+            id: "bs1-lr0.1-rep0".into(),
+            repeat: 0,
+            batch_size: 1,
+            batch_label: "1".into(),
+            learning_rate: 0.1,
+            epochs: 2,
+            updates_per_epoch: 10,
+            last_batch_size: 1,
+        }
+    }
+
+    #[test]
+    fn the_hash_is_sha256_hex_and_ignores_names_and_plots() {
+        let base = config_hash(&spec(), "d", &run());
+        assert_eq!(base.len(), 64);
+        let mut renamed = spec();
+        renamed.experiment.name = "b".into();
+        renamed.plots.log_y = false;
+        assert_eq!(config_hash(&renamed, "d", &run()), base);
+    }
+
+    #[test]
+    fn the_hash_changes_with_the_training_the_data_and_the_run() {
+        let base = config_hash(&spec(), "d", &run());
+        let mut slower = spec();
+        slower.training.momentum = 0.5;
+        assert_ne!(config_hash(&slower, "d", &run()), base);
+        assert_ne!(config_hash(&spec(), "e", &run()), base);
+        let mut other = run();
+        other.learning_rate = 0.2;
+        assert_ne!(config_hash(&spec(), "d", &other), base);
+    }
+
+    #[test]
+    fn sha256_of_the_empty_string_is_the_known_digest() {
+        // FIPS 180-2 test vector: guards against a hex or digest mix-up.
+        assert_eq!(
+            hex(&Sha256::digest(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
