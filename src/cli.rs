@@ -25,6 +25,9 @@ pub enum Command {
     Plan(SpecArgs),
     /// Re-render the figures and report of a results folder from its saved records, without training.
     Plot(PlotArgs),
+    /// Print the trade-off table of a results folder (best lr, steps and seconds to a target, smoothness,
+    /// memory, critical batch size) and write analysis.json, analysis.csv and analysis_runs.csv.
+    Analyze(PlotArgs),
 }
 
 /// Which results folder to plot.

@@ -6,10 +6,12 @@
 //! writes the results folder. [`experiment`] strings the stages together for one spec; [`cli`] and
 //! [`terminal`] are the command line's view of it.
 
+pub mod analysis;
 pub mod data;
 pub mod experiment;
 pub mod figures;
 pub mod landscape;
+pub mod memory;
 pub mod nn;
 pub mod noise;
 pub mod plan;

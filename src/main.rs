@@ -3,7 +3,7 @@
 use anyhow::Context;
 use batchlab::cli::{Cli, Command, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
-use batchlab::{experiment, render, terminal};
+use batchlab::{analysis, experiment, render, terminal};
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Plot(args)) => plot(&args),
+        Some(Command::Analyze(args)) => analyze(&args),
         None => run(&cli.run),
     };
     match result {
@@ -71,5 +72,14 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
         println!("{}", file.display());
     }
     println!("{} figures rendered in {:.2} s", report.figures.len(), report.render_s);
+    Ok(())
+}
+
+fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
+    let (analysis, files) = render::analyze(&args.dir)?;
+    print!("{}", analysis::text::terminal(&analysis));
+    for file in &files {
+        println!("{}", file.display());
+    }
     Ok(())
 }
