@@ -34,7 +34,9 @@ impl Fit {
 /// Fits S = S_min + E_min / B to `(batch size, steps)` points with weights 1/S^2; None with fewer than
 /// two distinct batch sizes or a non-positive or non-finite step count.
 pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
-    if points.iter().any(|&(b, s)| !(b > 0.0 && s > 0.0 && b.is_finite() && s.is_finite())) {
+    if points.len() < 2
+        || points.iter().any(|&(b, s)| !(b > 0.0 && s > 0.0 && b.is_finite() && s.is_finite()))
+    {
         return None;
     }
     let w: Vec<f64> = points.iter().map(|p| 1.0 / (p.1 * p.1)).collect();
@@ -105,5 +107,6 @@ mod tests {
     fn one_batch_size_cannot_be_fitted() {
         assert_eq!(fit(&[(8.0, 100.0), (8.0, 110.0)]), None);
         assert_eq!(fit(&[(8.0, 100.0), (16.0, 0.0)]), None);
+        assert_eq!(fit(&[]), None);
     }
 }

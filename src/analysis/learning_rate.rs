@@ -156,3 +156,60 @@ fn mean(v: &[f64]) -> f64 {
 fn nonempty_mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| mean(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lr: f64, repeat: u64, steps: Option<f64>, final_loss: f64) -> RunAnalysis {
+        RunAnalysis {
+            run_id: format!("lr{lr}-rep{repeat}"),
+            repeat,
+            batch_size: 8,
+            batch_label: "8".into(),
+            learning_rate: lr,
+            updates_per_epoch: 10,
+            epochs_to_target: steps.map(|s| s / 10.0),
+            steps_to_target: steps,
+            examples_to_target: steps.map(|s| s * 8.0),
+            seconds_to_target: steps.map(|s| s / 1000.0),
+            final_train_loss: final_loss,
+            final_test_loss: None,
+            final_test_accuracy: None,
+            epoch_tv_ratio: None,
+            epoch_up_fraction: None,
+            iteration_tv_ratio: None,
+            iteration_up_fraction: None,
+            iteration_residual_std: None,
+            b_simple: None,
+            peak_bytes: None,
+            analytic_bytes: None,
+            diverged: false,
+        }
+    }
+
+    #[test]
+    fn the_rate_with_fewest_mean_steps_wins_and_one_missed_repeat_disqualifies_a_rate() {
+        // lr 0.4 is fastest in repeat 0 (50 steps) but repeat 1 never reached: out. lr 0.2 averages
+        // (80 + 100)/2 = 90 steps, lr 0.1 averages 150: 0.2 wins.
+        let runs = [
+            run(0.1, 0, Some(140.0), 0.1),
+            run(0.1, 1, Some(160.0), 0.1),
+            run(0.2, 0, Some(80.0), 0.1),
+            run(0.2, 1, Some(100.0), 0.1),
+            run(0.4, 0, Some(50.0), 0.1),
+            run(0.4, 1, None, 0.1),
+        ];
+        let refs: Vec<&RunAnalysis> = runs.iter().collect();
+        assert_eq!(choose(&refs), (0.2, Choice::FewestSteps));
+        let row = &per_batch_size(&runs)[0];
+        assert_eq!((row.steps_to_target, row.repeats_reached, row.rates_tried), (Some(90.0), 2, 3));
+    }
+
+    #[test]
+    fn without_any_rate_reaching_the_target_the_lowest_final_loss_stands_in_and_divergence_loses() {
+        let runs = [run(0.1, 0, None, 0.5), run(0.2, 0, None, 0.3), run(0.4, 0, None, f64::NAN)];
+        let refs: Vec<&RunAnalysis> = runs.iter().collect();
+        assert_eq!(choose(&refs), (0.2, Choice::LowestLoss));
+    }
+}

@@ -1,6 +1,7 @@
 //! Time to a target: the target itself (given in `[analysis]`, or the best loss every batch size
 //! reached), and when a run first reached it, linearly interpolated between epoch checkpoints.
 
+use super::text::significant;
 use crate::records::RunRecords;
 use crate::train::EpochRecord;
 use serde::{Deserialize, Serialize};
@@ -21,10 +22,10 @@ impl Target {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(l) = self.train_loss {
-            parts.push(format!("training loss ≤ {l:.4}"));
+            parts.push(format!("training loss ≤ {}", significant(l)));
         }
         if let Some(a) = self.test_accuracy {
-            parts.push(format!("test accuracy ≥ {a:.4}"));
+            parts.push(format!("test accuracy ≥ {}", significant(a)));
         }
         let what =
             if parts.is_empty() { "none (no run has a finite loss)".into() } else { parts.join(" and ") };
@@ -180,7 +181,8 @@ mod tests {
     fn with_both_targets_the_later_crossing_counts() {
         // Loss 1.5 is crossed half way through epoch 1; accuracy 0.7 half way through epoch 2: 1.5 epochs.
         let t = Target { train_loss: Some(1.5), test_accuracy: Some(0.7), automatic: false };
-        assert_eq!(reached(&t, &curve(), 1.0).unwrap().epochs, 1.5);
+        let epochs = reached(&t, &curve(), 1.0).unwrap().epochs;
+        assert!((epochs - 1.5).abs() < 1e-12, "{epochs}");
     }
 
     #[test]

@@ -167,10 +167,13 @@ pub fn bytes(b: f64) -> String {
     if b >= 1024.0 * 1024.0 { format!("{:.2} MiB", b / 1048576.0) } else { format!("{:.0} KiB", b / 1024.0) }
 }
 
-/// Three significant digits.
+/// Three significant digits (scientific below 0.001).
 pub fn significant(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
+    }
+    if v.abs() < 1e-3 {
+        return format!("{v:.2e}");
     }
     let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
     format!("{v:.decimals$}")

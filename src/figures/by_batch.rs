@@ -1,21 +1,42 @@
 //! Data preparation shared by the trade-off charts: a value of the run analysis against batch size, one
-//! series per learning rate (mean over repeats, min to max as error bars) and one for the chosen rate of
-//! each batch size.
+//! series per grid learning rate (the k-th smallest rate of every batch size, so scaled rates line up;
+//! mean over repeats, min to max as error bars) and one for the chosen rate of each batch size.
 
 use super::xy::{Draw, XySeries};
 use super::{EPOCH_COLOURS, INK, tint};
 use crate::analysis::{Analysis, RunAnalysis};
+use crate::plan::learning_rates;
+use crate::spec::{LrScaling, Spec};
 use plotters::style::RGBColor;
 
 /// A value of a run, when it has one.
 pub type Value = fn(&RunAnalysis) -> Option<f64>;
 
-/// The learning rates of the runs, increasing.
-pub fn rates(runs: &[RunAnalysis]) -> Vec<f64> {
-    let mut rates: Vec<f64> = runs.iter().map(|r| r.learning_rate).collect();
-    rates.sort_by(f64::total_cmp);
+/// The rank of `run`'s learning rate among the rates of its batch size (0 = smallest): with lr scaling
+/// every batch size has its own rates, and the rank names the grid rate they were scaled from.
+pub fn rank(runs: &[RunAnalysis], run: &RunAnalysis) -> usize {
+    let mut rates: Vec<u64> =
+        runs.iter().filter(|r| r.batch_size == run.batch_size).map(|r| r.learning_rate.to_bits()).collect();
+    rates.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
     rates.dedup();
-    rates
+    rates.iter().position(|&r| r == run.learning_rate.to_bits()).unwrap_or(0)
+}
+
+/// Legend labels of the grid rates, smallest first: `lr = 0.1`, or with scaling `0.1·√(B/32)`.
+pub fn rate_labels(spec: &Spec, ranks: usize) -> Vec<String> {
+    let mut grid = learning_rates(spec);
+    grid.sort_by(f64::total_cmp);
+    if grid.len() != ranks {
+        return (1..=ranks).map(|i| format!("rate #{i}")).collect();
+    }
+    let base = spec.sweep.base_batch_size.unwrap_or(1);
+    grid.iter()
+        .map(|g| match spec.sweep.lr_scaling {
+            LrScaling::None => format!("lr = {g}"),
+            LrScaling::Linear => format!("lr = {g}·B/{base}"),
+            LrScaling::Sqrt => format!("lr = {g}·√(B/{base})"),
+        })
+        .collect()
 }
 
 /// Colour of the `i`-th of `n` learning rates: light to dark blue.
@@ -55,21 +76,23 @@ pub fn series(points: &[(f64, f64, f64, f64)], colour: RGBColor, draw: Draw, err
 
 /// One series per learning rate (only when there are several), then the chosen rate of every batch size
 /// in ink; with their legend labels.
-pub fn lines(analysis: &Analysis, value: Value, errors: bool) -> Vec<(XySeries, String)> {
-    let rates = rates(&analysis.runs);
+pub fn lines(analysis: &Analysis, spec: &Spec, value: Value, errors: bool) -> Vec<(XySeries, String)> {
+    let runs = &analysis.runs;
+    let ranks: Vec<usize> = runs.iter().map(|r| rank(runs, r)).collect();
+    let n = ranks.iter().max().map_or(0, |m| m + 1);
+    let labels = rate_labels(spec, n);
     let mut out = Vec::new();
-    if rates.len() > 1 {
-        for (i, &lr) in rates.iter().enumerate() {
-            let p = points(analysis.runs.iter().filter(|r| r.learning_rate == lr), value);
+    if n > 1 {
+        for (i, label) in labels.iter().enumerate() {
+            let p = points(runs.iter().zip(&ranks).filter(|(_, k)| **k == i).map(|(r, _)| r), value);
             if !p.is_empty() {
-                out.push((series(&p, rate_colour(i, rates.len()), Draw::Line, false), format!("lr = {lr}")));
+                out.push((series(&p, rate_colour(i, n), Draw::Line, false), label.clone()));
             }
         }
     }
-    let best = points(analysis.runs.iter().filter(|r| chosen(analysis, r)), value);
+    let best = points(runs.iter().filter(|r| chosen(analysis, r)), value);
     if !best.is_empty() {
-        let label =
-            if rates.len() > 1 { "best lr per batch size".to_string() } else { format!("lr = {}", rates[0]) };
+        let label = if n > 1 { "best lr per batch size".to_string() } else { labels.concat() };
         out.push((series(&best, INK, Draw::Line, errors), label));
     }
     out

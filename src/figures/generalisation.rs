@@ -20,15 +20,15 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
             "Final test accuracy",
             "final test accuracy".into(),
             Scale::Linear,
-            |r| r.final_test_accuracy,
+            |r| r.final_test_accuracy.filter(|_| !r.diverged),
         ),
         ("generalisation_loss", "Final test loss", loss_desc, log, |r| {
-            r.final_test_loss.filter(|l| l.is_finite())
+            r.final_test_loss.filter(|l| l.is_finite() && !r.diverged)
         }),
     ];
     let mut out = Vec::new();
     for (name, what, y_desc, y, value) in charts {
-        let drawn = lines(analysis, value, true);
+        let drawn = lines(analysis, &ctx.results.spec, value, true);
         if drawn.is_empty() {
             continue;
         }
@@ -45,7 +45,7 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
         };
         let caption = format!(
             "{what} after the last epoch, mean over repeats with error bars from the lowest to the highest \
-             repeat (best rate in ink). Keskar et al. 2017 report that large batches generalise worse."
+             repeat (best rate in ink); configurations with a diverged repeat are left out. Keskar et al. 2017 report that large batches generalise worse."
         );
         out.push(ctx.figure(name, caption, &chart)?);
     }

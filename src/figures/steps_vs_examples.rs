@@ -20,7 +20,8 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
         return Ok(Vec::new());
     }
     let colours = palette(ctx.results);
-    let mut series = Vec::new();
+    let path = reached.iter().map(|p| (p.1, p.2)).collect();
+    let mut series = vec![XySeries { colour: BAND_KEY, points: path, errors: Vec::new(), draw: Draw::Line }];
     let mut legend = Vec::new();
     for (b, steps, examples) in &reached {
         let colour = colours.colour(b.batch_size);
@@ -59,7 +60,8 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
     };
     let caption = "Each batch size at its best learning rate: steps against examples to the target. Red: the \
                    fitted (S/S_min − 1)(E/E_min − 1) = 1; grey: its asymptotes S_min and E_min. Small batches \
-                   sit near E_min (few examples, many steps), large ones near S_min."
+                   sit near E_min (few examples, many steps), large ones near S_min; the grey line joins the \
+                   batch sizes in order."
         .to_string();
     Ok(vec![ctx.figure("steps_vs_examples", caption, &chart)?])
 }
