@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_closure_that_allocates_nothing_reports_zero_allocations() {
-        let mut v = vec![0u64; 16];
+        let mut v = [0u64; 16];
         let ((), usage) = usage(|| v.iter_mut().for_each(|x| *x += 1));
         assert_eq!(usage, Usage::default());
     }
