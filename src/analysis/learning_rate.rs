@@ -185,6 +185,7 @@ mod tests {
             peak_bytes: None,
             analytic_bytes: None,
             diverged: false,
+            failed: false,
         }
     }
 

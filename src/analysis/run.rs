@@ -53,6 +53,9 @@ pub struct RunAnalysis {
     pub analytic_bytes: Option<u64>,
     /// The run diverged.
     pub diverged: bool,
+    /// The run diverged, or ended with a higher training loss than it started with (it blew up without
+    /// a NaN); the generalisation figures leave such runs out.
+    pub failed: bool,
 }
 
 impl RunAnalysis {
@@ -87,6 +90,11 @@ impl RunAnalysis {
             peak_bytes: s.peak_bytes,
             analytic_bytes: s.analytic_bytes,
             diverged: s.diverged,
+            failed: s.diverged
+                || run
+                    .epochs
+                    .first()
+                    .is_some_and(|e| s.final_train_loss.is_nan() || s.final_train_loss > e.train_loss),
         }
     }
 

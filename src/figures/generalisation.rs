@@ -20,10 +20,10 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
             "Final test accuracy",
             "final test accuracy".into(),
             Scale::Linear,
-            |r| r.final_test_accuracy.filter(|_| !r.diverged),
+            |r| r.final_test_accuracy.filter(|_| !r.failed),
         ),
         ("generalisation_loss", "Final test loss", loss_desc, log, |r| {
-            r.final_test_loss.filter(|l| l.is_finite() && !r.diverged)
+            r.final_test_loss.filter(|l| l.is_finite() && !r.failed)
         }),
     ];
     let mut out = Vec::new();
@@ -45,7 +45,7 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
         };
         let caption = format!(
             "{what} after the last epoch, mean over repeats with error bars from the lowest to the highest \
-             repeat (best rate in ink); configurations with a diverged repeat are left out. Keskar et al. 2017 report that large batches generalise worse."
+             repeat (best rate in ink); configurations with a repeat that diverged or ended above its initial training loss are left out. Keskar et al. 2017 report that large batches generalise worse."
         );
         out.push(ctx.figure(name, caption, &chart)?);
     }
