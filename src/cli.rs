@@ -23,6 +23,8 @@ pub enum Command {
     Run(RunArgs),
     /// Print the plan of a spec without training: every run, its updates per epoch and in total.
     Plan(SpecArgs),
+    /// Time the peers' reference model at each batch size on one thread (see ../shared/peers).
+    Bench(BenchArgs),
     /// Re-render the figures and report of a results folder from its saved records, without training.
     Plot(PlotArgs),
     /// Print the trade-off table of a results folder (best lr, steps and seconds to a target, smoothness,
@@ -67,4 +69,18 @@ pub struct RunArgs {
     /// No progress bars and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How to benchmark.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Batch sizes, comma-separated (1437 is the full batch).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 32, 128, 1437])]
+    pub batch_sizes: Vec<usize>,
+    /// Multiplies the peers' timed epochs (20 / 500 / 800 / 1000); e.g. 0.05 for a quick look.
+    #[arg(long, default_value_t = 1.0)]
+    pub epoch_scale: f64,
+    /// Measurements per batch size; the table shows the median.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: u64,
 }

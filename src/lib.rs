@@ -22,6 +22,7 @@ pub mod spec;
 pub mod sweep;
 pub mod train;
 
+pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod rng;

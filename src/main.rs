@@ -1,7 +1,7 @@
 //! The binary's edge: parse the command line, call the library, print errors and map them to exit codes.
 
 use anyhow::Context;
-use batchlab::cli::{Cli, Command, PlotArgs, RunArgs, SpecArgs};
+use batchlab::cli::{BenchArgs, Cli, Command, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
 use batchlab::{analysis, experiment, render, terminal};
 use clap::Parser;
@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Bench(args)) => bench(&args),
         Some(Command::Plot(args)) => plot(&args),
         Some(Command::Analyze(args)) => analyze(&args),
         None => run(&cli.run),
@@ -81,5 +82,21 @@ fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
     for file in &files {
         println!("{}", file.display());
     }
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> anyhow::Result<()> {
+    let sizes: Vec<(usize, u64)> = args
+        .batch_sizes
+        .iter()
+        .map(|&b| {
+            let peer = batchlab::bench::PEER_EPOCHS.iter().find(|(p, _)| *p == b).map_or(100, |(_, e)| *e);
+            (b, ((peer as f64 * args.epoch_scale).round() as u64).max(1))
+        })
+        .collect();
+    let rows = batchlab::bench::run(&sizes, args.repeats)?;
+    let (net, _) = batchlab::bench::reference_model()?;
+    let gemm = batchlab::bench::gemm_gflops(512, 20);
+    print!("{}", batchlab::bench::table(&rows, 1437, batchlab::bench::flops_per_example(&net), gemm));
     Ok(())
 }

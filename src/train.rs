@@ -139,6 +139,7 @@ struct State<'a> {
     eval_ws: Workspace,
     grad: Vec<f32>,
     previous: Vec<f32>,
+    previous_sq: f64,
     order: Vec<usize>,
     clock: Seconds,
     updates: u64,
@@ -196,6 +197,7 @@ impl<'a> State<'a> {
             eval_ws: Workspace::new(net, EVAL_CHUNK.min(n.max(1))),
             grad: vec![0.0; net.params],
             previous: vec![0.0; net.params],
+            previous_sq: 0.0,
             order: (0..n).collect(),
             clock: 0.0,
             updates: 0,
@@ -228,8 +230,9 @@ impl<'a> State<'a> {
                 self.clock += started.elapsed().as_secs_f64();
                 return Ok((stats, Some(Stop::Diverged)));
             }
-            stats.observe(&self.grad, &self.previous, u > 0);
-            self.sgd.step(&mut self.params, &self.grad);
+            let (dot, gg) = self.sgd.step_observing(&mut self.params, &self.grad, &self.previous);
+            stats.observe(dot, gg, self.previous_sq, u > 0);
+            self.previous_sq = gg;
             std::mem::swap(&mut self.grad, &mut self.previous);
             if ctx.snapshot_every > 0 && self.updates.is_multiple_of(ctx.snapshot_every) {
                 self.snapshot();
@@ -328,20 +331,13 @@ impl Probes {
 }
 
 impl StepStats {
-    /// Adds one update gradient; `has_previous` when `previous` is the gradient of the update before it
-    /// in the same epoch.
-    fn observe(&mut self, grad: &[f32], previous: &[f32], has_previous: bool) {
-        let (mut dot, mut gg, mut pp) = (0.0f64, 0.0f64, 0.0f64);
-        for (&g, &p) in grad.iter().zip(previous) {
-            let (g, p) = (f64::from(g), f64::from(p));
-            dot += g * p;
-            gg += g * g;
-            pp += p * p;
-        }
+    /// Adds one update gradient g, given g . previous, g . g, and previous . previous; `has_previous` when
+    /// the previous gradient belongs to the same epoch.
+    fn observe(&mut self, dot: f64, gg: f64, previous_sq: f64, has_previous: bool) {
         self.norm_sum += gg.sqrt();
         self.norm_count += 1;
-        if has_previous && gg > 0.0 && pp > 0.0 {
-            self.cos_sum += dot / (gg.sqrt() * pp.sqrt());
+        if has_previous && gg > 0.0 && previous_sq > 0.0 {
+            self.cos_sum += dot / (gg.sqrt() * previous_sq.sqrt());
             self.cos_count += 1;
         }
     }

@@ -178,3 +178,28 @@ fn unfinished_run_folders_are_ignored() {
     fs::create_dir_all(dir.join("runs/.bs0008-lr0.02-rep0.partial")).unwrap();
     assert!(plot(&dir, None).is_ok());
 }
+
+#[test]
+fn the_landscape_figure_draws_every_batch_size_over_the_loss_grid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("results");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/landscape.toml");
+    let status = Command::new(BIN)
+        .arg(spec)
+        .args(["--set", "data.samples=100", "--set", "training.epochs=2", "-q"])
+        .args(["--set", "sweep.batch_sizes=[1, 8, \"full\"]", "--set", "plots.enabled=false"])
+        .args(["--set", "landscape.enabled=true", "--set", "landscape.grid=11", "--set", "plots.dpi=60"])
+        .arg("--set")
+        .arg(format!("experiment.output=\"{}\"", dir.display()))
+        .status()
+        .expect("the binary runs");
+    assert!(status.success());
+    let report = plot(&dir, None).unwrap();
+    assert!(report.figures.iter().any(|f| f == "landscape"), "{:?}", report.figures);
+    let text = svg(&dir, "landscape");
+    assert_balanced(&text);
+    let labels = texts(&text);
+    for label in ["B = 1", "B = 8", "B = full (80)", "training loss", "w0", "w1"] {
+        assert!(labels.iter().any(|l| l == label), "legend {label} in {labels:?}");
+    }
+}

@@ -2,7 +2,7 @@
 //! them into train and test with the experiment seed and standardise with the training statistics.
 
 mod csv;
-mod digits;
+pub mod digits;
 mod idx;
 mod split;
 mod synthetic;

@@ -1,9 +1,442 @@
-//! landscape
+//! landscape: filled contours of the training loss over the landscape plane (repeat 0), the path of every
+//! batch size from the same start on top, and at a few points along each path the full-batch descent
+//! direction (thick black) with the mini-batch directions (thin, the run's colour), all at one length.
 
-use super::{Context, Figure};
+use super::frame::{Entry, Mark, axes, builder, layout, legend, tick};
+use super::series::groups;
+use super::{Chart, Context, DrawResult, FULL_BATCH, Figure, INK, LABEL_SIZE, Style, TICK_SIZE, fail, tint};
 use crate::error::Result;
+use crate::landscape::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
+use crate::spec::{Generator, Source, Task};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The figures.
-pub fn figures(_ctx: &Context<'_>) -> Result<Vec<Figure>> {
-    Ok(Vec::new())
+/// Filled contour bands.
+const LEVELS: usize = 12;
+/// Grid cells are split this many times along each axis (bilinear) so band edges are smooth.
+const SUBDIVIDE: usize = 3;
+/// Arrow length as a share of the plot width.
+const ARROW: f64 = 0.08;
+/// The colour map weight kept against white, so the paths stand out.
+const MAP_WEIGHT: f64 = 0.8;
+
+/// The figure, or none without a landscape grid.
+pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
+    let results = ctx.results;
+    let Some(grid) = results.landscapes.iter().find(|g| g.repeat == 0).or(results.landscapes.first()) else {
+        return Ok(Vec::new());
+    };
+    let Some(field) = Field::new(&grid.points) else {
+        return Ok(Vec::new());
+    };
+    let mut paths = Vec::new();
+    let mut legend = Vec::new();
+    let mut mini_arrows = 0;
+    for g in groups(results) {
+        let Some(run) = g.runs.iter().find(|r| r.summary().repeat == grid.repeat) else { continue };
+        let full = g.colour == FULL_BATCH;
+        let thin = g.batch_size == 1;
+        let arrows = run.arrows.clone().unwrap_or_default();
+        mini_arrows = mini_arrows.max(arrows.iter().filter(|a| a.kind == "mini" && a.point == 0).count());
+        legend.push(Entry::new(&g.label, g.colour, if thin { Mark::Faint } else { Mark::Line }));
+        paths.push(PathLine {
+            colour: g.colour,
+            width: if thin {
+                1.0
+            } else if full {
+                2.5
+            } else {
+                1.8
+            },
+            dots: full,
+            points: run.trajectory.clone().unwrap_or_default(),
+            arrows,
+        });
+    }
+    legend.push(Entry::new("start", INK, Mark::Dot));
+    legend.push(Entry::new("full-batch direction", INK, Mark::Line));
+    legend.push(Entry::new("mini-batch directions", super::BAND_KEY, Mark::Faint));
+    let spec = &results.spec;
+    let linear = matches!(spec.data.source, Source::Synthetic)
+        && spec.data.generator == Some(Generator::Linear)
+        || !matches!(spec.data.source, Source::Synthetic) && spec.data.task == Task::Regression;
+    let two = spec.data.features == 2 && spec.model.hidden.is_empty() && !spec.model.bias && linear;
+    let (x_desc, y_desc) = if two { ("w0", "w1") } else { ("PCA direction 1", "PCA direction 2") };
+    let chart = LandscapeChart {
+        title: "Loss landscape: paths of B = 1, 16 and full batch from the same start".into(),
+        x_desc: x_desc.into(),
+        y_desc: y_desc.into(),
+        field,
+        paths,
+        legend,
+    };
+    let scale = if chart.field.log { "log colour scale" } else { "linear colour scale" };
+    let caption = format!(
+        "Training loss over the {} plane (repeat {}, {scale}) with each batch size's path from the same \
+         start; arrows: full-batch descent direction (black) and {mini_arrows} mini-batch directions (thin), \
+         all drawn at one length.",
+        if two { "(w0, w1)" } else { "PCA" },
+        grid.repeat
+    );
+    Ok(vec![ctx.figure("landscape", caption, &chart)?])
+}
+
+/// A filled rectangle of one contour band: two corners and the band.
+type Band = ((f64, f64), (f64, f64), usize);
+
+/// The loss on a regular grid, as colour-map values (log loss when the range spans more than a decade).
+struct Field {
+    /// Grid coordinates along the first axis, increasing.
+    xs: Vec<f64>,
+    /// Grid coordinates along the second axis, increasing.
+    ys: Vec<f64>,
+    /// Values at (xs[i], ys[j]), index i * ys.len() + j.
+    values: Vec<f64>,
+    /// Values are ln(loss).
+    log: bool,
+    /// Smallest and largest value.
+    lo: f64,
+    hi: f64,
+}
+
+impl Field {
+    fn new(points: &[LandscapeRecord]) -> Option<Field> {
+        let mut points: Vec<&LandscapeRecord> = points.iter().filter(|p| p.loss.is_finite()).collect();
+        points.sort_by(|a, b| a.w0.total_cmp(&b.w0).then(a.w1.total_cmp(&b.w1)));
+        let axis = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+        };
+        let mut xs: Vec<f64> = points.iter().map(|p| p.w0).collect();
+        let mut ys: Vec<f64> = points.iter().map(|p| p.w1).collect();
+        axis(&mut xs);
+        axis(&mut ys);
+        if xs.len() < 2 || ys.len() < 2 || xs.len() * ys.len() != points.len() {
+            return None;
+        }
+        let (min, max) = points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.loss), hi.max(p.loss)));
+        let log = min > 0.0 && max / min > 10.0;
+        let values: Vec<f64> = points.iter().map(|p| if log { p.loss.ln() } else { p.loss }).collect();
+        let (lo, hi) = if log { (min.ln(), max.ln()) } else { (min, max) };
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        Some(Field { xs, ys, values, log, lo, hi })
+    }
+
+    fn at(&self, i: usize, j: usize) -> f64 {
+        self.values[i * self.ys.len() + j]
+    }
+
+    /// The band of value `v`.
+    fn level(&self, v: f64) -> usize {
+        (((v - self.lo) / (self.hi - self.lo) * LEVELS as f64).floor().max(0.0) as usize).min(LEVELS - 1)
+    }
+
+    /// The value at which band `k` starts.
+    fn threshold(&self, k: usize) -> f64 {
+        self.lo + (self.hi - self.lo) * k as f64 / LEVELS as f64
+    }
+
+    /// Loss of a colour-map value.
+    fn loss(&self, v: f64) -> f64 {
+        if self.log { v.exp() } else { v }
+    }
+
+    /// Colour-map value of a loss.
+    fn value(&self, loss: f64) -> f64 {
+        if self.log { loss.ln() } else { loss }
+    }
+
+    /// Filled bands as rectangles: cells split [`SUBDIVIDE`] times (bilinear), runs of one band along w0
+    /// merged into one rectangle. Returns ((x0, y0), (x1, y1), band).
+    fn bands(&self) -> Vec<Band> {
+        let (nx, ny) = ((self.xs.len() - 1) * SUBDIVIDE, (self.ys.len() - 1) * SUBDIVIDE);
+        let coord = |axis: &[f64], k: usize| {
+            let (cell, part) = (k / SUBDIVIDE, (k % SUBDIVIDE) as f64 / SUBDIVIDE as f64);
+            if cell + 1 >= axis.len() {
+                axis[axis.len() - 1]
+            } else {
+                axis[cell] + part * (axis[cell + 1] - axis[cell])
+            }
+        };
+        // Value at the centre of sub-cell (a, b).
+        let sample = |a: usize, b: usize| {
+            let (u, v) = ((a as f64 + 0.5) / SUBDIVIDE as f64, (b as f64 + 0.5) / SUBDIVIDE as f64);
+            let (i, j) = (u.floor() as usize, v.floor() as usize);
+            let (fu, fv) = (u - i as f64, v - j as f64);
+            let (p, q) = (
+                self.at(i, j) * (1.0 - fv) + self.at(i, j + 1) * fv,
+                self.at(i + 1, j) * (1.0 - fv) + self.at(i + 1, j + 1) * fv,
+            );
+            p * (1.0 - fu) + q * fu
+        };
+        let mut out = Vec::new();
+        for b in 0..ny {
+            let (y0, y1) = (coord(&self.ys, b), coord(&self.ys, b + 1));
+            let mut start = 0;
+            let mut band = self.level(sample(0, b));
+            for a in 1..=nx {
+                let next = if a < nx { Some(self.level(sample(a, b))) } else { None };
+                if next != Some(band) {
+                    out.push(((coord(&self.xs, start), y0), (coord(&self.xs, a), y1), band));
+                    start = a;
+                    band = next.unwrap_or(band);
+                }
+            }
+        }
+        out
+    }
+
+    /// Line segments where the field crosses `t` (marching squares on the grid).
+    fn contour(&self, t: f64) -> Vec<[(f64, f64); 2]> {
+        let mut segments = Vec::new();
+        for i in 0..self.xs.len() - 1 {
+            for j in 0..self.ys.len() - 1 {
+                let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
+                let mut cuts = Vec::with_capacity(4);
+                for e in 0..4 {
+                    let (a, b) = (corners[e], corners[(e + 1) % 4]);
+                    let (va, vb) = (self.at(a.0, a.1), self.at(b.0, b.1));
+                    if (va < t) != (vb < t) {
+                        let f = (t - va) / (vb - va);
+                        let x = self.xs[a.0] + f * (self.xs[b.0] - self.xs[a.0]);
+                        let y = self.ys[a.1] + f * (self.ys[b.1] - self.ys[a.1]);
+                        cuts.push((x, y));
+                    }
+                }
+                for pair in cuts.chunks_exact(2) {
+                    segments.push([pair[0], pair[1]]);
+                }
+            }
+        }
+        segments
+    }
+}
+
+/// Viridis, sampled at nine points.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// The colour map at `t` in [0, 1], lightened by [`MAP_WEIGHT`].
+fn viridis(t: f64) -> RGBColor {
+    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let k = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = x - k as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) * (1.0 - f) + f64::from(b) * f).round() as u8;
+    let (a, b) = (VIRIDIS[k], VIRIDIS[k + 1]);
+    tint(RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2)), MAP_WEIGHT)
+}
+
+fn band_colour(k: usize) -> RGBColor {
+    viridis((k as f64 + 0.5) / LEVELS as f64)
+}
+
+/// One run's path and arrows.
+struct PathLine {
+    colour: RGBColor,
+    width: f64,
+    dots: bool,
+    points: Vec<TrajectoryRecord>,
+    arrows: Vec<ArrowRecord>,
+}
+
+struct LandscapeChart {
+    title: String,
+    x_desc: String,
+    y_desc: String,
+    field: Field,
+    paths: Vec<PathLine>,
+    legend: Vec<Entry>,
+}
+
+impl Chart for LandscapeChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
+        let (plot, side) = layout(root, &self.title, s)?;
+        let f = &self.field;
+        let (x, y) = (f.xs[0]..f.xs[f.xs.len() - 1], f.ys[0]..f.ys[f.ys.len() - 1]);
+        let mut chart = builder(&plot, s).build_cartesian_2d(x.clone(), y.clone()).map_err(fail)?;
+        // Axes first: the bands then cover the grid lines, which the contours make redundant.
+        axes(&mut chart, &self.x_desc, &self.y_desc, s)?;
+        let bands = f.bands().into_iter().map(|(a, b, k)| Rectangle::new([a, b], band_colour(k).filled()));
+        chart.draw_series(bands).map_err(fail)?;
+        let line = tint(WHITE, 1.0).stroke_width(s.stroke(0.8));
+        for k in (2..LEVELS).step_by(2) {
+            let segments = f.contour(f.threshold(k));
+            chart
+                .draw_series(segments.into_iter().map(|seg| PathElement::new(seg.to_vec(), line)))
+                .map_err(fail)?;
+        }
+        let (w, h) = chart.plotting_area().dim_in_pixel();
+        let (sx, sy) = (f64::from(w) / (x.end - x.start), f64::from(h) / (y.end - y.start));
+        let clip = |p: (f64, f64)| (p.0.clamp(x.start, x.end), p.1.clamp(y.start, y.end));
+        for p in &self.paths {
+            let points: Vec<(f64, f64)> = p.points.iter().map(|t| clip((t.w0, t.w1))).collect();
+            let pieces = unfold(&points, (sx, sy));
+            if p.width > 1.0 {
+                let halo = WHITE.stroke_width(s.stroke(p.width + 2.0));
+                let halos = pieces.iter().map(|piece| PathElement::new(piece.clone(), halo));
+                chart.draw_series(halos).map_err(fail)?;
+            }
+            let style = p.colour.stroke_width(s.stroke(p.width));
+            chart
+                .draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))
+                .map_err(fail)?;
+            if p.dots {
+                let dots = points.iter().map(|&q| Circle::new(q, s.px(3.5), p.colour.filled()));
+                let rims = points.iter().map(|&q| Circle::new(q, s.px(4.5), WHITE.filled()));
+                chart.draw_series(rims).map_err(fail)?;
+                chart.draw_series(dots).map_err(fail)?;
+            }
+        }
+        // Arrows, drawn in pixel proportions: a direction (g0, g1) in data units points along
+        // (g0 * sx, g1 * sy) on screen.
+        let length = ARROW * f64::from(w);
+        let arrow = |a: &ArrowRecord, head: f64| -> Option<Vec<Vec<(f64, f64)>>> {
+            let (u, v) = (a.g0 * sx, a.g1 * sy);
+            let norm = u.hypot(v);
+            if !norm.is_finite() || norm == 0.0 {
+                return None;
+            }
+            let (u, v) = (u / norm, v / norm);
+            let to = |du: f64, dv: f64| (a.w0 + du / sx, a.w1 + dv / sy);
+            let tip = to(u * length, v * length);
+            let (c, sn) = (0.42f64.cos(), 0.42f64.sin());
+            let wing = |sign: f64| {
+                let (ru, rv) = (u * c - sign * v * sn, sign * u * sn + v * c);
+                to(u * length - ru * head, v * length - rv * head)
+            };
+            Some(vec![vec![(a.w0, a.w1), tip], vec![wing(1.0), tip, wing(-1.0)]])
+        };
+        for p in &self.paths {
+            if p.colour == FULL_BATCH {
+                continue;
+            }
+            let style = p.colour.stroke_width(s.stroke(1.2));
+            for a in p.arrows.iter().filter(|a| a.kind == "mini") {
+                for part in arrow(a, s.px(6) as f64).unwrap_or_default() {
+                    chart.draw_series(std::iter::once(PathElement::new(part, style))).map_err(fail)?;
+                }
+            }
+        }
+        for p in &self.paths {
+            for a in p.arrows.iter().filter(|a| a.kind == "full") {
+                let Some(parts) = arrow(a, s.px(11) as f64) else { continue };
+                let halo = WHITE.stroke_width(s.stroke(5.0));
+                chart.draw_series(std::iter::once(PathElement::new(parts[0].clone(), halo))).map_err(fail)?;
+                let style = INK.stroke_width(s.stroke(3.0));
+                chart
+                    .draw_series(std::iter::once(PathElement::new(parts[0].clone(), style)))
+                    .map_err(fail)?;
+                chart
+                    .draw_series(std::iter::once(Polygon::new(parts[1].clone(), INK.filled())))
+                    .map_err(fail)?;
+            }
+        }
+        let starts = self.paths.iter().filter_map(|p| p.points.first()).take(1);
+        for t in starts {
+            chart
+                .draw_series(std::iter::once(Circle::new((t.w0, t.w1), s.px(7.5), WHITE.filled())))
+                .map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Circle::new((t.w0, t.w1), s.px(5.5), INK.filled())))
+                .map_err(fail)?;
+        }
+        legend(&side, &self.legend, s)?;
+        self.colour_bar(&side, s)
+    }
+}
+
+impl LandscapeChart {
+    /// The colour bar under the legend: the bands, ticks at round losses, "training loss" above.
+    fn colour_bar<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
+        let f = &self.field;
+        let height = area.dim_in_pixel().1 as i32;
+        let top = s.px(34.0 + 24.0 * self.legend.len() as f64 + 34.0);
+        let bottom = height - s.px(64);
+        let (x0, x1) = (s.px(8), s.px(30));
+        if bottom - top < s.px(60) {
+            return Ok(());
+        }
+        let left = s.font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Bottom));
+        area.draw_text("training loss", &left, (x0, top - s.px(8))).map_err(fail)?;
+        let y_of = |v: f64| bottom - ((v - f.lo) / (f.hi - f.lo) * f64::from(bottom - top)).round() as i32;
+        for k in 0..LEVELS {
+            let (a, b) = (y_of(f.threshold(k)), y_of(f.threshold(k + 1)));
+            area.draw(&Rectangle::new([(x0, b), (x1, a)], band_colour(k).filled())).map_err(fail)?;
+        }
+        area.draw(&Rectangle::new([(x0, top), (x1, bottom)], INK.stroke_width(s.stroke(1.0))))
+            .map_err(fail)?;
+        let label = s.font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+        for loss in ticks(f.loss(f.lo), f.loss(f.hi), f.log) {
+            let y = y_of(f.value(loss));
+            let mark = INK.stroke_width(s.stroke(1.0));
+            area.draw(&PathElement::new(vec![(x1, y), (x1 + s.px(5), y)], mark)).map_err(fail)?;
+            area.draw_text(&tick(loss), &label, (x1 + s.px(9), y)).map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+/// Round values between `lo` and `hi`: 1, 2, 5 times powers of ten (decades only over a wide log range),
+/// or about five evenly spaced round steps on a linear scale.
+fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    if log {
+        let decades = (hi / lo).log10();
+        let steps: &[f64] = if decades > 3.5 {
+            &[1.0]
+        } else if decades > 1.5 {
+            &[1.0, 3.0]
+        } else {
+            &[1.0, 2.0, 5.0]
+        };
+        let mut out = Vec::new();
+        for e in lo.log10().floor() as i32..=hi.log10().ceil() as i32 {
+            for m in steps {
+                let v = m * 10f64.powi(e);
+                if v >= lo && v <= hi {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    } else {
+        let raw = (hi - lo) / 5.0;
+        let mag = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * mag).find(|&st| st >= raw).unwrap_or(raw);
+        let first = (lo / step).ceil() as i64;
+        (first..).map(|k| k as f64 * step).take_while(|&v| v <= hi).collect()
+    }
+}
+
+/// `points` cut into pieces at sharp turns (as seen on screen with `scale` pixels per unit), so that no
+/// mitred corner of a wide line spikes out of a reversal.
+fn unfold(points: &[(f64, f64)], scale: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces = Vec::new();
+    let mut piece: Vec<(f64, f64)> = Vec::new();
+    for &p in points {
+        if let [.., a, b] = piece[..] {
+            let (u, v) = ((b.0 - a.0) * scale.0, (b.1 - a.1) * scale.1);
+            let (s, t) = ((p.0 - b.0) * scale.0, (p.1 - b.1) * scale.1);
+            let cos = (u * s + v * t) / (u.hypot(v) * s.hypot(t));
+            if cos < -0.5 {
+                pieces.push(std::mem::replace(&mut piece, vec![b]));
+            }
+        }
+        piece.push(p);
+    }
+    if piece.len() > 1 {
+        pieces.push(piece);
+    }
+    pieces
 }

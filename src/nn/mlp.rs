@@ -1,6 +1,7 @@
 //! Forward and backward passes of the MLP into a preallocated [`Workspace`], so a training step never
 //! allocates. Activations are stored after the nonlinearity; its derivative is taken from them.
 
+use super::kernels;
 use super::loss::{self, BatchTargets};
 use super::{Layer, Loss, Mlp};
 use crate::data::{Examples, Targets};
@@ -203,11 +204,18 @@ impl Mlp {
     }
 }
 
+/// Batches below this size use the row kernels; from here on a general matrix product wins (measured
+/// with `batchlab bench` on the reference model).
+pub const GEMM_MIN_ROWS: usize = 16;
+
 /// out = input . W + bias, for `b` rows.
 fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]) {
     match layer.b(params) {
         Some(bias) => out.chunks_exact_mut(layer.fan_out).for_each(|row| row.copy_from_slice(bias)),
         None => out.fill(0.0),
+    }
+    if b < GEMM_MIN_ROWS {
+        return kernels::forward_rows(input, layer.w(params), layer.fan_in, layer.fan_out, out);
     }
     let a = view(input, b, layer.fan_in);
     let w = view(layer.w(params), layer.fan_in, layer.fan_out);
@@ -216,10 +224,14 @@ fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]
 
 /// dW = input^T . delta and db = column sums of delta, written into `grad`.
 fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: usize, grad: &mut [f32]) {
-    let a = view(input, b, layer.fan_in);
-    let d = view(delta, b, layer.fan_out);
     let gw = &mut grad[layer.weights..layer.weights + layer.fan_in * layer.fan_out];
-    general_mat_mul(1.0, &a.t(), &d, 0.0, &mut view_mut(gw, layer.fan_in, layer.fan_out));
+    if b < GEMM_MIN_ROWS {
+        kernels::weight_gradient_rows(input, delta, layer.fan_in, layer.fan_out, gw);
+    } else {
+        let a = view(input, b, layer.fan_in);
+        let d = view(delta, b, layer.fan_out);
+        general_mat_mul(1.0, &a.t(), &d, 0.0, &mut view_mut(gw, layer.fan_in, layer.fan_out));
+    }
     if let Some(o) = layer.bias {
         let gb = &mut grad[o..o + layer.fan_out];
         gb.fill(0.0);
@@ -231,6 +243,9 @@ fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: usize, grad: 
 
 /// prev = delta . W^T (the error reaching the layer's input, before the activation derivative).
 fn propagate(layer: &Layer, params: &[f32], delta: &[f32], b: usize, prev: &mut [f32]) {
+    if b < GEMM_MIN_ROWS {
+        return kernels::propagate_rows(delta, layer.w(params), layer.fan_in, layer.fan_out, prev);
+    }
     let d = view(delta, b, layer.fan_out);
     let w = view(layer.w(params), layer.fan_in, layer.fan_out);
     general_mat_mul(1.0, &d, &w.t(), 0.0, &mut view_mut(prev, b, layer.fan_in));

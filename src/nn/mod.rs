@@ -2,12 +2,13 @@
 //! hand-written backward pass into preallocated buffers, its losses, initialisation and optimiser.
 
 mod init;
+pub mod kernels;
 mod loss;
 mod mlp;
 mod sgd;
 
 pub use init::initialize;
-pub use mlp::{Evaluation, Workspace};
+pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
 pub use sgd::Sgd;
 
 use crate::spec::Activation;

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with heavy-ball momentum and weight decay, in PyTorch's convention:
 //! v <- momentum v + (g + weight_decay w); theta <- theta - lr v. Decay applies to weights, not biases.
 
-use super::Mlp;
+use super::{Mlp, kernels};
 
 /// The optimiser and its state.
 #[derive(Debug, Clone)]
@@ -47,6 +47,16 @@ impl Sgd {
                 }
             }
         }
+    }
+
+    /// [`Sgd::step`], returning (grad . previous, grad . grad) for the update statistics; plain SGD does
+    /// both in one pass over the vectors.
+    pub fn step_observing(&mut self, params: &mut [f32], grad: &[f32], previous: &[f32]) -> (f64, f64) {
+        if self.velocity.is_empty() && self.weight_decay == 0.0 {
+            return kernels::descend_and_observe(params, grad, previous, self.learning_rate);
+        }
+        self.step(params, grad);
+        kernels::dot_and_squared_norm(grad, previous)
     }
 
     /// Bytes of optimiser state.

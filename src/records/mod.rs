@@ -2,6 +2,7 @@
 //! renamed when complete, sweep-level files are written to a temporary file and renamed, so a reader
 //! never sees half a result.
 
+mod iterations;
 mod plots;
 mod read;
 
@@ -13,6 +14,7 @@ use crate::landscape::Landscape;
 use crate::noise::NoiseRecord;
 use crate::plan::RunConfig;
 use crate::train::{EpochRecord, IterationRecord, Outcome, Recorder, Seconds};
+use iterations::IterationWriter;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -122,7 +124,7 @@ pub struct RunFile {
 pub struct RunWriter {
     partial: PathBuf,
     done: PathBuf,
-    iterations: csv::Writer<BufWriter<File>>,
+    iterations: IterationWriter<BufWriter<File>>,
     epochs: csv::Writer<BufWriter<File>>,
     noise: Option<csv::Writer<BufWriter<File>>>,
 }
@@ -138,7 +140,7 @@ impl RunWriter {
         }
         fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
         Ok(RunWriter {
-            iterations: csv_writer(&partial.join("iterations.csv"))?,
+            iterations: iteration_writer(&partial.join("iterations.csv"))?,
             epochs: csv_writer(&partial.join("epochs.csv"))?,
             noise: None,
             partial,
@@ -148,7 +150,8 @@ impl RunWriter {
 
     /// Flushes everything, writes summary.json and moves the folder into place.
     pub fn finish(mut self, file: &RunFile) -> Result<()> {
-        flush(&mut self.iterations, &self.partial.join("iterations.csv"))?;
+        let path = self.partial.join("iterations.csv");
+        self.iterations.flush().map_err(|e| Error::io(&path, e))?;
         flush(&mut self.epochs, &self.partial.join("epochs.csv"))?;
         if let Some(noise) = self.noise.as_mut() {
             flush(noise, &self.partial.join("noise.csv"))?;
@@ -169,7 +172,7 @@ impl RunWriter {
 impl Recorder for RunWriter {
     fn iteration(&mut self, record: &IterationRecord) -> Result<()> {
         let path = &self.partial;
-        self.iterations.serialize(record).map_err(|e| csv_error(&path.join("iterations.csv"), e))
+        self.iterations.write(record).map_err(|e| Error::io(path.join("iterations.csv"), e))
     }
 
     fn epoch(&mut self, record: &EpochRecord) -> Result<()> {
@@ -240,6 +243,11 @@ fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<(
     }
     drop(w);
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn iteration_writer(path: &Path) -> Result<IterationWriter<BufWriter<File>>> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    IterationWriter::new(BufWriter::with_capacity(1 << 16, file)).map_err(|e| Error::io(path, e))
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {

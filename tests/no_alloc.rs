@@ -1,0 +1,108 @@
+//! A training step must not touch the heap: every buffer is allocated when a run starts. The library's
+//! counting allocator (`batchlab::memory`) compares a run of 4 epochs with one of 2: below
+//! `GEMM_MIN_ROWS` the extra epochs' steps allocate nothing at all. Matrix products (the evaluation between epochs, and steps of 16 or more
+//! examples) go through matrixmultiply, which allocates its packing buffer once per product; the test
+//! pins that count exactly, so any other allocation fails it.
+
+use batchlab::bench::{reference_data, reference_model};
+use batchlab::error::Result;
+use batchlab::memory;
+use batchlab::nn::{GEMM_MIN_ROWS, Workspace};
+use batchlab::noise::NoiseRecord;
+use batchlab::plan::{RunConfig, updates_per_epoch};
+use batchlab::spec::{LastBatch, NoiseSpec, TrainingSpec};
+use batchlab::train::{self, Context, EpochRecord, IterationRecord, Recorder};
+use std::sync::atomic::AtomicBool;
+
+// The library installs the counting allocator (batchlab::memory, thread-local counts); a second
+// #[global_allocator] here would not link, so this test counts through `memory::usage`.
+
+/// Receives every record and keeps nothing, so it allocates nothing itself.
+struct Discard;
+
+impl Recorder for Discard {
+    fn iteration(&mut self, record: &IterationRecord) -> Result<()> {
+        std::hint::black_box(record);
+        Ok(())
+    }
+    fn epoch(&mut self, record: &EpochRecord) -> Result<()> {
+        std::hint::black_box(record);
+        Ok(())
+    }
+    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()> {
+        std::hint::black_box(rows);
+        Ok(())
+    }
+}
+
+fn allocations_of_a_run(b: usize, epochs: u64, momentum: f64) -> u64 {
+    let data = reference_data().unwrap();
+    let (net, init) = reference_model().unwrap();
+    let (updates, last) = updates_per_epoch(data.train.len(), b, LastBatch::Keep);
+    let run = RunConfig {
+        index: 0,
+        id: "alloc".into(),
+        repeat: 0,
+        batch_size: b,
+        batch_label: b.to_string(),
+        learning_rate: 0.01,
+        epochs,
+        updates_per_epoch: updates,
+        last_batch_size: last,
+    };
+    let training = TrainingSpec {
+        epochs,
+        learning_rate: 0.01,
+        momentum,
+        weight_decay: 1e-4,
+        shuffle: true,
+        last_batch: LastBatch::Keep,
+        log_every: 1,
+    };
+    let noise = NoiseSpec { every: 0, ..NoiseSpec::default() };
+    let stop = AtomicBool::new(false);
+    let ctx = Context {
+        net: &net,
+        data: &data,
+        init: &init,
+        seed: 1,
+        training: &training,
+        noise: &noise,
+        probe_sizes: &[],
+        snapshot_every: 0,
+        stop: &stop,
+        progress: &|_| {},
+    };
+    let (result, usage) = memory::usage(|| train::train(&run, &ctx, &mut Discard));
+    result.unwrap();
+    usage.allocations
+}
+
+/// Allocations of one evaluation of the training and test sets (as `train` does after every epoch).
+fn allocations_of_an_evaluation() -> u64 {
+    let data = reference_data().unwrap();
+    let (net, init) = reference_model().unwrap();
+    let mut ws = Workspace::new(&net, 256);
+    let ((), usage) = memory::usage(|| {
+        net.evaluate(&init, &mut ws, &data.train);
+        net.evaluate(&init, &mut ws, &data.test);
+    });
+    usage.allocations
+}
+
+#[test]
+fn steady_state_training_steps_allocate_nothing() {
+    let evaluation = allocations_of_an_evaluation();
+    // Two layers: two products forward, two weight gradients and one error propagation per step.
+    let products_per_step = 5;
+    for b in [1, 7, 32, 1437] {
+        let steps = updates_per_epoch(1437, b, LastBatch::Keep).0 as u64;
+        let per_step = if b < GEMM_MIN_ROWS { 0 } else { products_per_step };
+        for momentum in [0.0, 0.9] {
+            let short = allocations_of_a_run(b, 2, momentum);
+            let long = allocations_of_a_run(b, 4, momentum);
+            assert!(short > 0, "the counter sees the run's set-up");
+            assert_eq!(long - short, 2 * (evaluation + steps * per_step), "B = {b}, momentum {momentum}");
+        }
+    }
+}
