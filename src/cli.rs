@@ -32,7 +32,7 @@ pub enum Command {
     Analyze(PlotArgs),
 }
 
-/// Which results folder to plot.
+/// Which results folder to plot or analyse.
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
     /// A results folder written by a sweep, e.g. results/digits-sweep.
