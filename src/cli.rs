@@ -27,6 +27,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Re-render the figures and report of a results folder from its saved records, without training.
     Plot(PlotArgs),
+    /// Print the trade-off table of a results folder (best lr, steps and seconds to a target, smoothness,
+    /// memory, critical batch size) and write analysis.json, analysis.csv and analysis_runs.csv.
+    Analyze(PlotArgs),
     /// Combine the results folders of shards (or complete one shared folder): summary, figures, report.
     Merge(MergeArgs),
 }
@@ -45,7 +48,7 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-/// Which results folder to plot.
+/// Which results folder to plot or analyse.
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
     /// A results folder written by a sweep, e.g. results/digits-sweep.

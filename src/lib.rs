@@ -6,11 +6,13 @@
 //! writes the results folder. [`experiment`] strings the stages together for one spec; [`cli`] and
 //! [`terminal`] are the command line's view of it.
 
+pub mod analysis;
 pub mod data;
 pub mod estimate;
 pub mod experiment;
 pub mod figures;
 pub mod landscape;
+pub mod memory;
 pub mod merge;
 pub mod nn;
 pub mod noise;

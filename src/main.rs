@@ -5,7 +5,7 @@ use batchlab::cli::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecA
 use batchlab::error::Error;
 use batchlab::estimate::Limits;
 use batchlab::experiment::{Finished, Options};
-use batchlab::{experiment, merge, render, shard, signal, terminal};
+use batchlab::{analysis, experiment, merge, render, shard, signal, terminal};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench(&args),
         Some(Command::Plot(args)) => plot(&args),
         Some(Command::Merge(args)) => merge(&args),
+        Some(Command::Analyze(args)) => analyze(&args),
         None => run(&cli.run),
     };
     match result {
@@ -130,6 +131,15 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         println!("{} runs merged ({} copied in)", merged.summaries.len(), merged.copied);
     }
     println!("results: {}", merged.output.display());
+    Ok(())
+}
+
+fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
+    let (analysis, files) = render::analyze(&args.dir)?;
+    print!("{}", analysis::text::terminal(&analysis));
+    for file in &files {
+        println!("{}", file.display());
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! [`RunConfig`]s with stable ids. Nothing runs, and nothing is written, until the plan is valid.
 
 use crate::error::SpecError;
-use crate::spec::{BatchSize, Init, LastBatch, Source, Spec, SpecSource};
+use crate::spec::{BatchSize, Generator, Init, LastBatch, LrScaling, Source, Spec, SpecSource, Task};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -65,7 +65,8 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     check_training(spec, src)?;
     check_sweep(spec, src)?;
     check_noise(spec, src)?;
-    check_grid(spec, src)
+    check_grid(spec, src)?;
+    check_analysis(spec, src)
 }
 
 /// Expands the sweep for a training set of `n` examples, checking batch sizes against it.
@@ -90,7 +91,9 @@ pub fn build(spec: &Spec, src: &SpecSource, n: usize) -> Result<Plan, SpecError>
     let mut runs = Vec::new();
     for repeat in 0..spec.experiment.repeats {
         for &(batch_size, label) in &batch_sizes {
-            for &learning_rate in &rates {
+            for &rate in &rates {
+                let base = spec.sweep.base_batch_size.unwrap_or(1);
+                let learning_rate = spec.sweep.lr_scaling.apply(rate, batch_size, base);
                 let (updates_per_epoch, last_batch_size) =
                     updates_per_epoch(n, batch_size, spec.training.last_batch);
                 runs.push(RunConfig {
@@ -268,6 +271,47 @@ fn check_sweep(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
                 return Err(src.error(&format!("sweep.learning_rates[{i}]"), format!("{rate} appears twice")));
             }
         }
+    }
+    check_scaling(spec, src)
+}
+
+fn check_scaling(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    match (spec.sweep.lr_scaling, spec.sweep.base_batch_size) {
+        (LrScaling::None, _) => Ok(()),
+        (_, None) => Err(src.error(
+            "sweep.base_batch_size",
+            "lr_scaling needs `base_batch_size`, the batch size at which the learning rates hold as written",
+        )),
+        (_, Some(base)) => positive(base, "sweep.base_batch_size", src),
+    }
+}
+
+fn check_analysis(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    let a = &spec.analysis;
+    if let Some(loss) = a.target_train_loss.filter(|l| !(l.is_finite() && *l > 0.0)) {
+        return Err(src.error(
+            "analysis.target_train_loss",
+            format!("{loss} is not allowed; allowed: a finite number > 0"),
+        ));
+    }
+    let Some(accuracy) = a.target_test_accuracy else { return Ok(()) };
+    if !(accuracy > 0.0 && accuracy <= 1.0) {
+        return Err(src.error(
+            "analysis.target_test_accuracy",
+            format!("{accuracy} is outside (0, 1]; allowed: a share of test examples, e.g. 0.95"),
+        ));
+    }
+    let regression = match spec.data.source {
+        Source::Csv => spec.data.task == Task::Regression,
+        Source::Synthetic => spec.data.generator == Some(Generator::Linear),
+        Source::Digits | Source::Idx => false,
+    };
+    if regression || spec.data.test_fraction == 0.0 {
+        return Err(src.error(
+            "analysis.target_test_accuracy",
+            "a test-accuracy target needs a classification task with a test split (test_fraction > 0); \
+             use target_train_loss instead",
+        ));
     }
     Ok(())
 }

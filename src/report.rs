@@ -1,6 +1,7 @@
 //! The report of a results folder: pure renderers returning report.md and a self-contained report.html
 //! (figures inlined as SVG). `records` writes them.
 
+use crate::analysis::{self, Analysis};
 use crate::figures::Figure;
 use crate::figures::series::{Group, batch_label};
 use crate::records::{Results, RunRecords};
@@ -20,7 +21,7 @@ const COLUMNS: [&str; 9] = [
 ];
 
 /// report.md: the spec, the summary table per batch size, then every figure with its caption.
-pub fn markdown(results: &Results, figures: &[Figure]) -> String {
+pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", results.spec.experiment.name);
     if let Some(d) = &results.spec.experiment.description {
@@ -32,6 +33,7 @@ pub fn markdown(results: &Results, figures: &[Figure]) -> String {
     for row in table(results) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
+    markdown_tradeoffs(&mut out, analysis);
     let _ = writeln!(out, "\n## Figures\n");
     for f in figures {
         let file = if f.png.is_some() { format!("{}.png", f.name) } else { format!("{}.svg", f.name) };
@@ -42,7 +44,7 @@ pub fn markdown(results: &Results, figures: &[Figure]) -> String {
 }
 
 /// report.html: the same content, self-contained, figures inlined as SVG.
-pub fn html(results: &Results, figures: &[Figure]) -> String {
+pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
     let name = escape(&results.spec.experiment.name);
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<h1>{name}</h1>\n"
@@ -58,7 +60,9 @@ pub fn html(results: &Results, figures: &[Figure]) -> String {
         let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
         let _ = writeln!(out, "<tr>{cells}</tr>");
     }
-    let _ = writeln!(out, "</table>\n<h2>Figures</h2>");
+    let _ = writeln!(out, "</table>");
+    html_tradeoffs(&mut out, analysis);
+    let _ = writeln!(out, "<h2>Figures</h2>");
     for f in figures {
         let _ = writeln!(
             out,
@@ -74,6 +78,42 @@ pub fn html(results: &Results, figures: &[Figure]) -> String {
         escape(&results.spec_text)
     );
     out
+}
+
+/// The trade-off section of report.md: target, answer table, smoothness verdict, critical batch size.
+fn markdown_tradeoffs(out: &mut String, a: &Analysis) {
+    let _ = writeln!(out, "\n## Trade-offs\n\n{}. {TRADEOFF_NOTE}\n", capitalise(&a.target.describe()));
+    let _ = writeln!(out, "| {} |", analysis::text::COLUMNS.join(" | "));
+    let _ = writeln!(out, "|{}", " ---: |".repeat(analysis::text::COLUMNS.len()));
+    for row in analysis::text::rows(a) {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out, "\n{}\n", a.smoothness_verdict);
+    let _ = writeln!(out, "{}.", capitalise(&analysis::text::critical_line(a)));
+}
+
+/// The trade-off section of report.html.
+fn html_tradeoffs(out: &mut String, a: &Analysis) {
+    let note = format!("{}. {TRADEOFF_NOTE}", capitalise(&a.target.describe()));
+    let _ = writeln!(out, "<h2>Trade-offs</h2>\n<p>{}</p>\n<table>", escape(&note));
+    let head: String = analysis::text::COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
+    let _ = writeln!(out, "<tr>{head}</tr>");
+    for row in analysis::text::rows(a) {
+        let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
+        let _ = writeln!(out, "<tr>{cells}</tr>");
+    }
+    let _ = writeln!(out, "</table>\n<p>{}</p>", escape(&a.smoothness_verdict));
+    let _ = writeln!(out, "<p>{}.</p>", escape(&capitalise(&analysis::text::critical_line(a))));
+}
+
+const TRADEOFF_NOTE: &str = "Each batch size at the learning rate that reached the target in the fewest steps \
+     (mean over repeats; every repeat must reach it). Times to the target are interpolated linearly between \
+     epoch checkpoints. TV ratio = sum |L(t+1) − L(t)| / |L(first) − L(last)|, 1 for a monotone curve. \
+     analysis.csv and analysis_runs.csv hold every number.";
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 const CSS: &str =

@@ -127,7 +127,8 @@ fn write_landscapes(
 
 fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<(RunSummary, Path)> {
     let mut writer = RunWriter::create(&plan.output, run)?;
-    let outcome = match train::train(run, ctx, &mut writer) {
+    let (outcome, peak_bytes) = crate::memory::measure(|| train::train(run, ctx, &mut writer));
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
             writer.abandon();
@@ -138,7 +139,9 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         writer.abandon();
         return Err(Error::Interrupted(run.id.clone()));
     }
-    let summary = RunSummary::new(run, &outcome);
+    let mut summary = RunSummary::new(run, &outcome);
+    summary.peak_bytes = Some(peak_bytes);
+    summary.analytic_bytes = Some(crate::memory::analytic_for(run, ctx).total());
     let file = RunFile {
         config: run.clone(),
         training: plan.spec.training.clone(),

@@ -59,7 +59,17 @@ fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
             ("1", "105", "full")
         ]
     );
-    let mut expected = ["report.html", "report.md", "spec.toml", "summary.csv"].map(PathBuf::from).to_vec();
+    let mut expected = [
+        "analysis.csv",
+        "analysis.json",
+        "analysis_runs.csv",
+        "report.html",
+        "report.md",
+        "spec.toml",
+        "summary.csv",
+    ]
+    .map(PathBuf::from)
+    .to_vec();
     for id in summary.column("run_id") {
         for file in ["epochs.csv", "iterations.csv", "noise.csv", "summary.json"] {
             expected.push(PathBuf::from("runs").join(id).join(file));

@@ -1,43 +1,21 @@
-//! A training step must not touch the heap: every buffer is allocated when a run starts. A counting
-//! allocator compares a run of 4 epochs with one of 2: below `GEMM_MIN_ROWS` the extra epochs' steps
-//! allocate nothing at all. Matrix products (the evaluation between epochs, and steps of 16 or more
+//! A training step must not touch the heap: every buffer is allocated when a run starts. The library's
+//! counting allocator (`batchlab::memory`) compares a run of 4 epochs with one of 2: below
+//! `GEMM_MIN_ROWS` the extra epochs' steps allocate nothing at all. Matrix products (the evaluation between epochs, and steps of 16 or more
 //! examples) go through matrixmultiply, which allocates its packing buffer once per product; the test
 //! pins that count exactly, so any other allocation fails it.
 
 use batchlab::bench::{reference_data, reference_model};
 use batchlab::error::Result;
+use batchlab::memory;
 use batchlab::nn::{GEMM_MIN_ROWS, Workspace};
 use batchlab::noise::NoiseRecord;
 use batchlab::plan::{RunConfig, updates_per_epoch};
 use batchlab::spec::{LastBatch, NoiseSpec, TrainingSpec};
 use batchlab::train::{self, Context, EpochRecord, IterationRecord, Recorder};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::AtomicBool;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts, per thread, how often it is asked to allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+// The library installs the counting allocator (batchlab::memory, thread-local counts); a second
+// #[global_allocator] here would not link, so this test counts through `memory::usage`.
 
 /// Receives every record and keeps nothing, so it allocates nothing itself.
 struct Discard;
@@ -95,9 +73,9 @@ fn allocations_of_a_run(b: usize, epochs: u64, momentum: f64) -> u64 {
         stop: &stop,
         progress: &|_| {},
     };
-    let before = ALLOCATIONS.with(Cell::get);
-    train::train(&run, &ctx, &mut Discard).unwrap();
-    ALLOCATIONS.with(Cell::get) - before
+    let (result, usage) = memory::usage(|| train::train(&run, &ctx, &mut Discard));
+    result.unwrap();
+    usage.allocations
 }
 
 /// Allocations of one evaluation of the training and test sets (as `train` does after every epoch).
@@ -105,10 +83,11 @@ fn allocations_of_an_evaluation() -> u64 {
     let data = reference_data().unwrap();
     let (net, init) = reference_model().unwrap();
     let mut ws = Workspace::new(&net, 256);
-    let before = ALLOCATIONS.with(Cell::get);
-    net.evaluate(&init, &mut ws, &data.train);
-    net.evaluate(&init, &mut ws, &data.test);
-    ALLOCATIONS.with(Cell::get) - before
+    let ((), usage) = memory::usage(|| {
+        net.evaluate(&init, &mut ws, &data.train);
+        net.evaluate(&init, &mut ws, &data.test);
+    });
+    usage.allocations
 }
 
 #[test]

@@ -116,7 +116,11 @@ fn a_sweep_killed_by_sigint_resumes_to_the_records_of_an_uninterrupted_sweep() {
     assert!(reference.wait_with_output().expect("reference run").status.success());
 
     let (whole, resumed) = (records(&wd, "whole"), records(&wd, OUT));
-    assert_eq!(whole.len(), 6 * 3 + 1, "iterations, epochs and noise per run, and summary.csv");
+    assert_eq!(
+        whole.len(),
+        6 * 3 + 3,
+        "iterations, epochs and noise per run, summary.csv and two analysis csvs"
+    );
     assert_eq!(whole, resumed, "the resumed records differ from the uninterrupted ones");
     assert!(wd.out().join("report.md").exists() && wd.out().join("figures").is_dir());
 }

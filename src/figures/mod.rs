@@ -5,15 +5,22 @@
 //! renderer, so no system font or fontconfig is needed. One file per chart; each returns [`Figure`]s and
 //! never touches the file system (`records` writes them).
 
+mod by_batch;
 mod convergence_epoch;
 mod convergence_iteration;
 mod convergence_time;
 mod frame;
+mod generalisation;
 mod gradient_noise;
 mod landscape;
+mod memory;
 pub mod series;
+mod steps_to_target;
+mod steps_vs_examples;
+mod time_to_target;
 mod xy;
 
+use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 use crate::records::Results;
 use crate::spec::{Format, PlotsSpec};
@@ -55,6 +62,8 @@ pub const BATCH_COLOURS: [RGBColor; 8] = [
 ];
 /// Colour of the full batch.
 pub const FULL_BATCH: RGBColor = RGBColor(30, 30, 30);
+/// The fitted curve of the trade-off charts.
+pub const FIT: RGBColor = RGBColor(214, 39, 40);
 /// Series that are not batch sizes (checkpoint epochs), light to dark.
 pub const EPOCH_COLOURS: [RGBColor; 3] =
     [RGBColor(158, 202, 225), RGBColor(66, 146, 198), RGBColor(8, 48, 107)];
@@ -168,7 +177,7 @@ impl Context<'_> {
 }
 
 /// Every figure the records allow, in report order; charts without data are skipped.
-pub fn render(results: &Results, plots: &PlotsSpec) -> Result<Vec<Figure>> {
+pub fn render(results: &Results, plots: &PlotsSpec, analysis: &Analysis) -> Result<Vec<Figure>> {
     register_font();
     let ctx = Context { results, plots };
     let mut figures = Vec::new();
@@ -177,6 +186,11 @@ pub fn render(results: &Results, plots: &PlotsSpec) -> Result<Vec<Figure>> {
     figures.extend(convergence_time::figures(&ctx)?);
     figures.extend(gradient_noise::figures(&ctx)?);
     figures.extend(landscape::figures(&ctx)?);
+    figures.extend(steps_to_target::figures(&ctx, analysis)?);
+    figures.extend(steps_vs_examples::figures(&ctx, analysis)?);
+    figures.extend(time_to_target::figures(&ctx, analysis)?);
+    figures.extend(memory::figures(&ctx, analysis)?);
+    figures.extend(generalisation::figures(&ctx, analysis)?);
     Ok(figures)
 }
 

@@ -64,6 +64,13 @@ pub struct RunSummary {
     pub examples_per_s: f64,
     /// A loss became NaN or infinite and the run stopped.
     pub diverged: bool,
+    /// Peak bytes the run held above what its thread held before it (counting allocator; none in results
+    /// written before it existed).
+    #[serde(default)]
+    pub peak_bytes: Option<u64>,
+    /// What the run must hold by the analytic count of `memory::analytic` (bytes).
+    #[serde(default)]
+    pub analytic_bytes: Option<u64>,
 }
 
 impl RunSummary {
@@ -88,6 +95,8 @@ impl RunSummary {
             train_time_s: last.train_time_s,
             examples_per_s: outcome.examples_seen as f64 / last.train_time_s.max(f64::MIN_POSITIVE),
             diverged: outcome.diverged,
+            peak_bytes: None,
+            analytic_bytes: None,
         }
     }
 }

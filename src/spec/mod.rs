@@ -37,6 +37,21 @@ pub struct Spec {
     /// Figures.
     #[serde(default)]
     pub plots: PlotsSpec,
+    /// Targets of the trade-off analysis.
+    #[serde(default)]
+    pub analysis: AnalysisSpec,
+}
+
+/// `[analysis]`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    /// A run reaches the target when its full training loss first falls to this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_train_loss: Option<f64>,
+    /// A run reaches the target when its test accuracy first rises to this value (classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_test_accuracy: Option<f64>,
 }
 
 /// `[experiment]`
@@ -231,6 +246,38 @@ pub struct SweepSpec {
     /// Learning rates to cross with the batch sizes; `training.learning_rate` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rates: Option<Vec<f64>>,
+    /// How the learning rate grows with the batch size.
+    #[serde(default)]
+    pub lr_scaling: LrScaling,
+    /// The batch size at which the spec's learning rates hold unscaled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_batch_size: Option<u64>,
+}
+
+/// `sweep.lr_scaling`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrScaling {
+    /// Every batch size uses the rates as written.
+    #[default]
+    None,
+    /// lr x B / base: the linear scaling rule (Goyal et al. 2017).
+    Linear,
+    /// lr x sqrt(B / base): the square-root rule (Hoffer et al. 2017).
+    Sqrt,
+}
+
+impl LrScaling {
+    /// The learning rate of batch size `batch` for the spec's rate `lr` at batch size `base`; scaled
+    /// rates are rounded to 4 significant digits so run ids and tables stay readable.
+    pub fn apply(self, lr: f64, batch: usize, base: u64) -> f64 {
+        let ratio = batch as f64 / base.max(1) as f64;
+        match self {
+            LrScaling::None => lr,
+            LrScaling::Linear => significant4(lr * ratio),
+            LrScaling::Sqrt => significant4(lr * ratio.sqrt()),
+        }
+    }
 }
 
 /// `[noise]`
@@ -400,6 +447,21 @@ impl<'de> Deserialize<'de> for BatchSize {
             }
         }
         d.deserialize_any(Visitor)
+    }
+}
+
+/// `x` rounded to 4 significant digits (dividing by a power of ten, so 0.01768 prints as 0.01768).
+fn significant4(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let exponent = 3 - x.abs().log10().floor() as i32;
+    if exponent >= 0 {
+        let d = 10f64.powi(exponent);
+        (x * d).round() / d
+    } else {
+        let d = 10f64.powi(-exponent);
+        (x / d).round() * d
     }
 }
 

@@ -31,6 +31,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "train_time_s",
     "examples_per_s",
     "diverged",
+    "peak_bytes",
+    "analytic_bytes",
 ];
 
 /// Columns of runs/<id>/iterations.csv, as issue 2 documents them.
@@ -72,7 +74,7 @@ pub const NOISE_COLUMNS: &[&str] = &[
 
 /// Columns that measure time: the only ones allowed to differ between two runs of one spec.
 pub const TIME_COLUMNS: &[&str] =
-    &["wall_s", "train_time_s", "eval_time_s", "probe_time_s", "examples_per_s"];
+    &["wall_s", "train_time_s", "eval_time_s", "probe_time_s", "examples_per_s", "seconds_to_target"];
 
 /// A temporary folder that is the working directory of every command a test runs.
 pub struct Workdir {
