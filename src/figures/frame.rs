@@ -220,7 +220,8 @@ pub fn range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
 
 /// A tick label: integers without decimals, others with up to four significant digits.
 pub fn tick(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
+    // Linear ticks are sums of steps, so zero can arrive as -2e-16; no chart here plots below 1e-12.
+    if v.abs() < 1e-12 || !v.is_finite() {
         return "0".into();
     }
     if (v.abs() >= 1e5 || v.abs() < 1e-3) && v.fract() != 0.0 || v.abs() >= 1e7 {
