@@ -120,19 +120,6 @@ pub fn train_reference(
     epochs: u64,
     repeat: u64,
 ) -> Result<Vec<EpochRecord>> {
-    let n = data.train.len();
-    let (updates, last) = updates_per_epoch(n, b, LastBatch::Keep);
-    let run = RunConfig {
-        index: 0,
-        id: format!("bench-b{b}"),
-        repeat,
-        batch_size: b,
-        batch_label: b.to_string(),
-        learning_rate: LEARNING_RATE,
-        epochs: epochs + 1,
-        updates_per_epoch: updates,
-        last_batch_size: last,
-    };
     let training = TrainingSpec {
         epochs: epochs + 1,
         learning_rate: LEARNING_RATE,
@@ -142,6 +129,33 @@ pub fn train_reference(
         last_batch: LastBatch::Keep,
         log_every: 1,
     };
+    let mut records = EpochsOnly::default();
+    train_single(data, net, init, b, &training, repeat, &mut records)?;
+    Ok(records.0)
+}
+
+/// One run at batch size `b` with `training`'s settings, noise probes off, records to `recorder`.
+pub fn train_single(
+    data: &Dataset,
+    net: &Mlp,
+    init: &[f32],
+    b: usize,
+    training: &TrainingSpec,
+    repeat: u64,
+    recorder: &mut dyn Recorder,
+) -> Result<train::Outcome> {
+    let (updates, last) = updates_per_epoch(data.train.len(), b, training.last_batch);
+    let run = RunConfig {
+        index: 0,
+        id: format!("bench-b{b}"),
+        repeat,
+        batch_size: b,
+        batch_label: b.to_string(),
+        learning_rate: training.learning_rate,
+        epochs: training.epochs,
+        updates_per_epoch: updates,
+        last_batch_size: last,
+    };
     let noise = NoiseSpec { every: 0, ..NoiseSpec::default() };
     let stop = AtomicBool::new(false);
     let ctx = Context {
@@ -149,16 +163,14 @@ pub fn train_reference(
         data,
         init,
         seed: 0,
-        training: &training,
+        training,
         noise: &noise,
         probe_sizes: &[],
         snapshot_every: 0,
         stop: &stop,
         progress: &|_| {},
     };
-    let mut records = EpochsOnly::default();
-    train::train(&run, &ctx, &mut records)?;
-    Ok(records.0)
+    train::train(&run, &ctx, recorder)
 }
 
 /// Measures each batch size: one warm-up epoch, then `epochs(b)` timed epochs, `repeats` times.

@@ -4,15 +4,14 @@
 //! examples) go through matrixmultiply, which allocates its packing buffer once per product; the test
 //! pins that count exactly, so any other allocation fails it.
 
-use batchlab::bench::{reference_data, reference_model};
+use batchlab::bench::{reference_data, reference_model, train_single};
 use batchlab::error::Result;
 use batchlab::memory;
 use batchlab::nn::{GEMM_MIN_ROWS, Workspace};
 use batchlab::noise::NoiseRecord;
-use batchlab::plan::{RunConfig, updates_per_epoch};
-use batchlab::spec::{LastBatch, NoiseSpec, TrainingSpec};
-use batchlab::train::{self, Context, EpochRecord, IterationRecord, Recorder};
-use std::sync::atomic::AtomicBool;
+use batchlab::plan::updates_per_epoch;
+use batchlab::spec::{LastBatch, TrainingSpec};
+use batchlab::train::{EpochRecord, IterationRecord, Recorder};
 
 // The library installs the counting allocator (batchlab::memory, thread-local counts); a second
 // #[global_allocator] here would not link, so this test counts through `memory::usage`.
@@ -38,18 +37,6 @@ impl Recorder for Discard {
 fn allocations_of_a_run(b: usize, epochs: u64, momentum: f64) -> u64 {
     let data = reference_data().unwrap();
     let (net, init) = reference_model().unwrap();
-    let (updates, last) = updates_per_epoch(data.train.len(), b, LastBatch::Keep);
-    let run = RunConfig {
-        index: 0,
-        id: "alloc".into(),
-        repeat: 0,
-        batch_size: b,
-        batch_label: b.to_string(),
-        learning_rate: 0.01,
-        epochs,
-        updates_per_epoch: updates,
-        last_batch_size: last,
-    };
     let training = TrainingSpec {
         epochs,
         learning_rate: 0.01,
@@ -59,21 +46,7 @@ fn allocations_of_a_run(b: usize, epochs: u64, momentum: f64) -> u64 {
         last_batch: LastBatch::Keep,
         log_every: 1,
     };
-    let noise = NoiseSpec { every: 0, ..NoiseSpec::default() };
-    let stop = AtomicBool::new(false);
-    let ctx = Context {
-        net: &net,
-        data: &data,
-        init: &init,
-        seed: 1,
-        training: &training,
-        noise: &noise,
-        probe_sizes: &[],
-        snapshot_every: 0,
-        stop: &stop,
-        progress: &|_| {},
-    };
-    let (result, usage) = memory::usage(|| train::train(&run, &ctx, &mut Discard));
+    let (result, usage) = memory::usage(|| train_single(&data, &net, &init, b, &training, 0, &mut Discard));
     result.unwrap();
     usage.allocations
 }

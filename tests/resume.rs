@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{OUT, TIME_COLUMNS, Workdir, blobs_spec, edit, read_csv};
+use common::{OUT, Workdir, blobs_spec, edit};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,18 +72,6 @@ fn leftovers(wd: &Workdir) -> Vec<PathBuf> {
     found
 }
 
-/// Every csv file of a results folder, without its time columns, keyed by relative path.
-fn records(wd: &Workdir, out: &str) -> Vec<(PathBuf, common::Csv)> {
-    wd.files_under(out)
-        .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
-        .map(|f| {
-            let csv = read_csv(wd.join(out).join(&f)).without(TIME_COLUMNS);
-            (f, csv)
-        })
-        .collect()
-}
-
 #[test]
 fn a_sweep_killed_by_sigint_resumes_to_the_records_of_an_uninterrupted_sweep() {
     let wd = Workdir::new();
@@ -115,7 +103,7 @@ fn a_sweep_killed_by_sigint_resumes_to_the_records_of_an_uninterrupted_sweep() {
     );
     assert!(reference.wait_with_output().expect("reference run").status.success());
 
-    let (whole, resumed) = (records(&wd, "whole"), records(&wd, OUT));
+    let (whole, resumed) = (common::records(&wd, "whole"), common::records(&wd, OUT));
     assert_eq!(
         whole.len(),
         6 * 3 + 3,
@@ -140,7 +128,7 @@ fn resume_reruns_only_the_runs_that_are_missing_or_were_computed_from_another_co
     let wd = Workdir::new();
     wd.write("spec.toml", blobs_spec(60, r#"[1, 5, "full"]"#, 2));
     wd.run(&["spec.toml", "-q"]).expect_success();
-    let before = records(&wd, OUT);
+    let before = common::records(&wd, OUT);
     // One run folder gone, one whose summary.json claims another configuration.
     std::fs::remove_dir_all(wd.run_dir("bs01-lr0.1-rep0")).expect("remove a run");
     let tampered = wd.run_dir("bs05-lr0.1-rep0").join("summary.json");
@@ -152,7 +140,7 @@ fn resume_reruns_only_the_runs_that_are_missing_or_were_computed_from_another_co
     let out = wd.run(&["spec.toml", "-q", "--resume"]);
     out.expect_success();
     assert!(out.stderr.contains("resume: 1 runs complete, 2 to run"), "{}", out.stderr);
-    assert_eq!(records(&wd, OUT), before);
+    assert_eq!(common::records(&wd, OUT), before);
 
     let again = wd.run(&["spec.toml", "-q", "--resume"]);
     assert!(again.stderr.contains("resume: 3 runs complete, 0 to run"), "{}", again.stderr);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{OUT, TIME_COLUMNS, Workdir, blobs_spec, edit, read_csv};
+use common::{OUT, Workdir, blobs_spec, edit};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -34,22 +34,10 @@ fn wait_ok(child: Child) -> String {
     format!("{}{stderr}", String::from_utf8_lossy(&out.stdout))
 }
 
-/// Every csv file of a results folder, without its time columns, keyed by relative path.
-fn records(wd: &Workdir, out: &str) -> Vec<(PathBuf, common::Csv)> {
-    wd.files_under(out)
-        .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
-        .map(|f| {
-            let csv = read_csv(wd.join(out).join(&f)).without(TIME_COLUMNS);
-            (f, csv)
-        })
-        .collect()
-}
-
 /// The unsharded reference run into `whole`.
 fn whole(wd: &Workdir) -> Vec<(PathBuf, common::Csv)> {
     wd.run(&["spec.toml", "-q", "--set", "experiment.output=\"whole\""]).expect_success();
-    let whole = records(wd, "whole");
+    let whole = common::records(wd, "whole");
     // iterations, epochs and noise per run, summary.csv, analysis.csv and analysis_runs.csv.
     assert_eq!(whole.len(), 8 * 3 + 3);
     whole
@@ -69,7 +57,7 @@ fn three_shards_in_one_shared_folder_plus_merge_equal_one_unsharded_run() {
     let merged = wd.run(&["merge", OUT]);
     merged.expect_success();
     assert!(merged.stdout.contains("8 runs merged (0 copied in)"), "{}", merged.stdout);
-    assert_eq!(records(&wd, OUT), whole(&wd));
+    assert_eq!(common::records(&wd, OUT), whole(&wd));
     assert!(wd.out().join("report.md").exists() && wd.out().join("figures").is_dir());
 }
 
@@ -104,7 +92,7 @@ fn shards_from_job_array_variables_in_separate_folders_merge_into_one_run() {
     let merged = wd.run(&["merge", "part0", "part1", "part2", "part3", "--into", "merged"]);
     merged.expect_success();
     assert!(merged.stdout.contains("8 runs merged (8 copied in)"), "{}", merged.stdout);
-    assert_eq!(records(&wd, "merged"), whole(&wd));
+    assert_eq!(common::records(&wd, "merged"), whole(&wd));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{OUT, TIME_COLUMNS, Workdir, blobs_spec, edit, read_csv};
+use common::{OUT, Workdir, blobs_spec, edit};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -35,17 +35,6 @@ fn missing_slurm() -> Option<String> {
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn records(wd: &Workdir, out: &str) -> Vec<(PathBuf, common::Csv)> {
-    wd.files_under(out)
-        .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
-        .map(|f| {
-            let csv = read_csv(wd.join(out).join(&f)).without(TIME_COLUMNS);
-            (f, csv)
-        })
-        .collect()
 }
 
 /// Stops the local Slurm even when the test fails.
@@ -99,5 +88,5 @@ fn a_slurm_job_array_and_its_merge_job_equal_one_unsharded_run() {
         std::thread::sleep(Duration::from_millis(200));
     }
     wd.run(&["spec.toml", "-q", "--set", "experiment.output=\"whole\""]).expect_success();
-    assert_eq!(records(&wd, OUT), records(&wd, "whole"));
+    assert_eq!(common::records(&wd, OUT), common::records(&wd, "whole"));
 }

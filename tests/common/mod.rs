@@ -308,3 +308,16 @@ pub fn edit(text: &str, from: &str, to: &str) -> String {
     assert_eq!(text.matches(from).count(), 1, "`{from}` must appear exactly once in:\n{text}");
     text.replacen(from, to, 1)
 }
+
+/// Every csv file of a results folder, without its time columns, keyed by relative path: what must be
+/// identical between two runs of the same spec however they were scheduled.
+pub fn records(wd: &Workdir, out: &str) -> Vec<(PathBuf, Csv)> {
+    wd.files_under(out)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        .map(|f| {
+            let csv = read_csv(wd.join(out).join(&f)).without(TIME_COLUMNS);
+            (f, csv)
+        })
+        .collect()
+}
