@@ -33,8 +33,15 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     let mut paths = Vec::new();
     let mut legend = Vec::new();
     let mut mini_arrows = 0;
+    let mut sizes = Vec::new();
     for g in groups(results) {
         let Some(run) = g.runs.iter().find(|r| r.summary().repeat == grid.repeat) else { continue };
+        let summary = run.summary();
+        sizes.push(if summary.batch_label == "full" {
+            "full batch".to_string()
+        } else {
+            format!("{}", summary.batch_size)
+        });
         let full = g.colour == FULL_BATCH;
         let thin = g.batch_size == 1;
         let arrows = run.arrows.clone().unwrap_or_default();
@@ -64,7 +71,7 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     let two = spec.data.features == 2 && spec.model.hidden.is_empty() && !spec.model.bias && linear;
     let (x_desc, y_desc) = if two { ("w0", "w1") } else { ("PCA direction 1", "PCA direction 2") };
     let chart = LandscapeChart {
-        title: "Loss landscape: paths of B = 1, 16 and full batch from the same start".into(),
+        title: format!("Loss landscape: paths of B = {} from the same start", list(&sizes)),
         x_desc: x_desc.into(),
         y_desc: y_desc.into(),
         field,
@@ -439,4 +446,13 @@ fn unfold(points: &[(f64, f64)], scale: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
         pieces.push(piece);
     }
     pieces
+}
+
+/// "1, 16 and full batch"
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
