@@ -2,9 +2,12 @@
 //!
 //! The pipeline, one module a stage: a TOML [`spec`] is validated into a [`plan`] of runs; [`data`]
 //! loads and splits the examples; [`nn`] holds the network and its hand-written backward pass;
-//! [`train`] runs one configuration; [`sweep`] runs every configuration in parallel; [`records`]
-//! writes the results folder. [`experiment`] strings the stages together for one spec; [`cli`] and
-//! [`terminal`] are the command line's view of it.
+//! [`train`] runs one configuration, with [`noise`] checkpoints and [`landscape`] paths; [`sweep`] runs
+//! every configuration in parallel; [`records`] writes the results folder and reads it back;
+//! [`analysis`] answers "which batch size, at what cost" from the records; [`figures`] and [`report`]
+//! draw and write it up through [`render`]. [`experiment`] strings the stages together for one spec,
+//! with [`estimate`], [`resume`], [`shard`], [`merge`] and [`signal`] around it; [`cli`] and
+//! [`terminal`] are the command line's view of it, and [`bench`] is the peers' reference task.
 
 pub mod analysis;
 pub mod data;
