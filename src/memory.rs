@@ -8,7 +8,7 @@
 //! different thread than it was allocated on would skew the counts of both threads; the training loop
 //! never does that.
 //!
-//! [`analytic_bytes`] counts what a run must hold from the network's shape and the batch size; README.md
+//! [`analytic`] counts what a run must hold from the network's shape and the batch size; README.md
 //! lists its terms.
 
 use crate::nn::Mlp;

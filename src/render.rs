@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Reads the results folder `dir`, renders its figures into `dir/figures/` and writes report.md and
-/// report.html into `dir`, every file atomically. `plots` overrides the [plots] table of the saved spec.
+/// report.html into `dir`, every file atomically. `plots` overrides the `[plots]` table of the saved spec.
 pub fn plot(dir: &Path, plots: Option<&PlotsSpec>) -> Result<PlotReport> {
     let results = records::read_results(dir)?;
     let plots = plots.cloned().unwrap_or_else(|| results.spec.plots.clone());

@@ -157,7 +157,7 @@ pub fn fail<E: std::fmt::Display>(e: E) -> String {
 pub struct Context<'a> {
     /// The results folder.
     pub results: &'a Results,
-    /// The [plots] settings.
+    /// The `[plots]` settings.
     pub plots: &'a PlotsSpec,
 }
 

@@ -75,7 +75,7 @@ pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// x . y, summed in [`LANES`] interleaved partial sums (four vector registers, so successive
+/// x . y, summed in `LANES` interleaved partial sums (four vector registers, so successive
 /// multiply-adds do not wait on each other), then across lanes.
 #[inline]
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
@@ -93,7 +93,7 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
 /// Elements per f32 partial sum before it is added into an f64 total, so long vectors keep precision.
 const BLOCK: usize = 1024;
 
-/// (x . y, x . x) in one pass over both, each in [`LANES`] partial sums as [`dot`].
+/// (x . y, x . x) in one pass over both, each in `LANES` partial sums as [`dot`].
 pub fn dot_and_squared_norm(x: &[f32], y: &[f32]) -> (f64, f64) {
     let (mut xy, mut xx) = (0.0f64, 0.0f64);
     for (a, b) in x.chunks(BLOCK).zip(y.chunks(BLOCK)) {
