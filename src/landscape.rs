@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A point of a run's path: a row of runs/<id>/trajectory.csv.
+/// A point of a run's path: a row of `runs/<id>/trajectory.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrajectoryRecord {
     /// Updates made (0 = the initial weights).
@@ -20,7 +20,7 @@ pub struct TrajectoryRecord {
     pub loss: f64,
 }
 
-/// A grid point: a row of landscape/rep<r>.csv.
+/// A grid point: a row of `landscape/rep<r>.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LandscapeRecord {
     /// First coordinate in the plane.
@@ -31,7 +31,7 @@ pub struct LandscapeRecord {
     pub loss: f64,
 }
 
-/// A gradient direction drawn at a point of a trajectory: a row of runs/<id>/arrows.csv.
+/// A gradient direction drawn at a point of a trajectory: a row of `runs/<id>/arrows.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArrowRecord {
     /// Which point along the trajectory (0, 1, ...).

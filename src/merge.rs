@@ -150,7 +150,7 @@ fn find_runs<'a>(plan: &Plan, dirs: &'a [PathBuf]) -> Result<Vec<&'a PathBuf>> {
     )))
 }
 
-/// Copies landscape/rep<r>.csv files the output lacks.
+/// Copies `landscape/rep<r>.csv` files the output lacks.
 fn copy_landscapes(dirs: &[PathBuf], output: &Path) -> Result<()> {
     for dir in dirs.iter().filter(|d| !same_folder(d, output)) {
         let Ok(entries) = fs::read_dir(dir.join(LANDSCAPE)) else { continue };

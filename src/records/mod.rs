@@ -201,7 +201,7 @@ impl Recorder for RunWriter {
     }
 }
 
-/// Writes the landscape of one repeat: landscape/rep<r>.csv, and trajectory.csv and arrows.csv into the
+/// Writes the landscape of one repeat: `landscape/rep<r>.csv`, and trajectory.csv and arrows.csv into the
 /// folders of the runs `run_ids` (in the order of `landscape.runs`).
 pub fn write_landscape(output: &Path, repeat: u64, run_ids: &[&str], landscape: &Landscape) -> Result<()> {
     write_csv(&output.join(LANDSCAPE).join(format!("rep{repeat}.csv")), &landscape.grid)?;

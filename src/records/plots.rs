@@ -1,4 +1,4 @@
-//! Writes what `plot` renders: figures/<name>.svg and .png, report.md and report.html, each atomically.
+//! Writes what `plot` renders: `figures/<name>.svg` and .png, report.md and report.html, each atomically.
 
 use super::write_bytes;
 use crate::error::Result;

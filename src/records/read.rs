@@ -26,7 +26,7 @@ pub struct Results {
     pub summaries: Vec<RunSummary>,
     /// Every completed run, sorted by folder name.
     pub runs: Vec<RunRecords>,
-    /// landscape/rep<r>.csv, sorted by repeat; empty without landscape records.
+    /// `landscape/rep<r>.csv`, sorted by repeat; empty without landscape records.
     pub landscapes: Vec<LandscapeGrid>,
 }
 
@@ -107,7 +107,7 @@ fn read_run(dir: &Path) -> Result<RunRecords> {
     })
 }
 
-/// Reads landscape/rep<r>.csv files; none when the folder is absent.
+/// Reads `landscape/rep<r>.csv` files; none when the folder is absent.
 fn read_landscapes(dir: &Path) -> Result<Vec<LandscapeGrid>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
