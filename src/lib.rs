@@ -7,7 +7,7 @@
 //! [`analysis`] answers "which batch size, at what cost" from the records; [`figures`] and [`report`]
 //! draw and write it up through [`render`]. [`experiment`] strings the stages together for one spec,
 //! with [`estimate`], [`resume`], [`shard`], [`merge`] and [`signal`] around it; [`cli`] and
-//! [`terminal`] are the command line's view of it, and [`bench`](crate::bench) is the peers' reference task.
+//! [`terminal`] are the command line's view of it, and [`bench`](mod@bench) is the peers' reference task.
 
 pub mod analysis;
 pub mod data;
