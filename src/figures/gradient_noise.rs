@@ -118,7 +118,8 @@ fn noise_scale(ctx: &Context<'_>) -> XyChart {
         };
         let simple = mean(&|r| Some(r.b_simple));
         // The two-batch estimator is unbiased but noisy; a mean at or below zero has no place on a log axis.
-        let two: Vec<(f64, f64)> = mean(&|r| r.b_simple_two_batch).into_iter().filter(|p| p.1 > 0.0).collect();
+        let two: Vec<(f64, f64)> =
+            mean(&|r| r.b_simple_two_batch).into_iter().filter(|p| p.1 > 0.0).collect();
         series.push(XySeries { colour: g.colour, points: simple, errors: Vec::new(), draw: Draw::Line });
         series.push(XySeries { colour: g.colour, points: two, errors: Vec::new(), draw: Draw::Dashed });
         legend.push(Entry::new(&g.label, g.colour, Mark::Line));
