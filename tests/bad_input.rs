@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{OUT, Workdir, edit};
+use common::{Workdir, assert_every_case, edit, refusal_problems};
 
 /// A valid spec on the bundled digits (1437 training examples).
 const BASE: &str = r#"[experiment]
@@ -307,22 +307,9 @@ fn check(case: &Case) -> Option<String> {
     args.extend(&case.args);
     let out = wd.run(&args);
     println!("{}:\n  exit {}\n  {}", case.name, out.code, out.stderr.trim());
-    let mut problems = Vec::new();
-    if out.code != 2 {
-        problems.push(format!("exit code {} instead of 2", out.code));
-    }
-    if out.stderr.contains("panicked") {
-        problems.push("it panicked".to_string());
-    }
-    let missing: Vec<&&str> = case.fragments.iter().filter(|f| !out.stderr.contains(**f)).collect();
-    if !missing.is_empty() {
-        problems.push(format!("the message lacks {missing:?}"));
-    }
+    let mut problems = refusal_problems(&wd, &before, &out, &case.fragments);
     if out.stderr.lines().filter(|l| l.starts_with("error:")).count() != 1 {
         problems.push("not exactly one error message".to_string());
-    }
-    if wd.join(OUT).exists() || wd.files_under(".") != before {
-        problems.push(format!("files were written: {:?}", wd.files_under(".")));
     }
     (!problems.is_empty())
         .then(|| format!("{}: {}\n  stderr: {}", case.name, problems.join("; "), out.stderr.trim()))
@@ -332,15 +319,7 @@ fn check(case: &Case) -> Option<String> {
 fn every_bad_input_exits_2_says_where_and_writes_nothing() {
     let cases: Vec<Case> =
         [spec_cases(), absurd_cases(), csv_cases(), idx_cases()].into_iter().flatten().collect();
-    assert!(cases.len() >= 35, "{} cases", cases.len());
-    let failures: Vec<String> = cases.iter().filter_map(check).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_every_case(&cases, 35, check);
 }
 
 #[test]

@@ -321,3 +321,37 @@ pub fn records(wd: &Workdir, out: &str) -> Vec<(PathBuf, Csv)> {
         })
         .collect()
 }
+
+/// What is wrong with a run that should have refused its input: exit code 2, no panic, every message
+/// fragment present, and nothing written (`before` lists the files there were before the run).
+pub fn refusal_problems(wd: &Workdir, before: &[PathBuf], out: &Output, fragments: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if out.code != 2 {
+        problems.push(format!("exit code {} instead of 2", out.code));
+    }
+    if out.stderr.contains("panicked") {
+        problems.push("it panicked".to_string());
+    }
+    let missing: Vec<&&str> = fragments.iter().filter(|f| !out.stderr.contains(**f)).collect();
+    if !missing.is_empty() {
+        problems.push(format!("the message lacks {missing:?}"));
+    }
+    if wd.join(OUT).exists() || wd.files_under(".") != before {
+        problems.push(format!("files were written: {:?}", wd.files_under(".")));
+    }
+    problems
+}
+
+/// Runs every case of a table through `check` (which returns what went wrong, if anything) and fails
+/// once with every failure listed, so one run shows the whole table's state.
+pub fn assert_every_case<C>(cases: &[C], at_least: usize, check: impl Fn(&C) -> Option<String>) {
+    assert!(cases.len() >= at_least, "{} cases", cases.len());
+    let failures: Vec<String> = cases.iter().filter_map(check).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
