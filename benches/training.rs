@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench training`; `batchlab bench` prints the same numbers in the peers' table format.
 
-use batchlab::bench::{checkpoint_seconds, reference_data, reference_model, train_reference};
+use batchlab::peers::{checkpoint_seconds, reference_data, reference_model, train_reference};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 

@@ -1,12 +1,16 @@
 //! The binary's edge: parse the command line, call the library, print errors and map them to exit codes.
 
+mod cli;
+
 use anyhow::Context;
-use batchlab::cli::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
 use batchlab::error::Error;
-use batchlab::estimate::Limits;
-use batchlab::experiment::{Finished, Options};
-use batchlab::{analysis, experiment, merge, render, shard, signal, terminal};
+use batchlab::plan::estimate::Limits;
+use batchlab::plan::shard::{self, Shard};
+use batchlab::sweep::{self, Finished, Options};
+use batchlab::{peers, report};
 use clap::Parser;
+use cli::args::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
+use cli::{signal, terminal};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -39,7 +43,7 @@ fn spec_path(args: &SpecArgs) -> anyhow::Result<&std::path::Path> {
 }
 
 fn plan(args: &SpecArgs) -> anyhow::Result<()> {
-    let prepared = experiment::prepare(spec_path(args)?, &args.overrides)?;
+    let prepared = sweep::prepare(spec_path(args)?, &args.overrides)?;
     print!("{}", terminal::plan_table(&prepared.plan));
     println!("estimate: {}", prepared.estimate);
     Ok(())
@@ -49,12 +53,12 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return plan(&args.spec);
     }
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let threads = args.threads.map_or_else(rayon::current_num_threads, usize::from);
     let limits = Limits::new(args.max_memory, threads);
-    let prepared = experiment::prepare_with(spec_path(&args.spec)?, &args.spec.overrides, &limits)?;
+    let prepared = sweep::prepare_with(spec_path(&args.spec)?, &args.spec.overrides, &limits)?;
     let options = Options { resume: args.resume, force: args.force, shard: shard(args)? };
-    let output = experiment::prepare_output(&prepared, &options)?;
-    let schedule = experiment::schedule(&prepared, &options);
+    let output = sweep::prepare_output(&prepared, &options)?;
+    let schedule = sweep::schedule(&prepared, &options);
     if let Some(shard) = options.shard {
         eprintln!("shard {shard}: {} of {} runs", schedule.mine, prepared.plan.runs.len());
     }
@@ -64,8 +68,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let todo = batchlab::plan::Plan { runs: schedule.todo.clone(), ..prepared.plan.clone() };
     let progress = terminal::SweepProgress::new(&todo, args.quiet);
     let stop = signal::install();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
-    let finished = pool.install(|| experiment::run(&prepared, &schedule, stop, &progress));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let finished = pool.install(|| sweep::run(&prepared, &schedule, stop, &progress));
     progress.finish();
     let summaries = match finished? {
         Finished::Complete(summaries) => summaries,
@@ -77,7 +81,7 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let plotted = prepared.plan.spec.plots.enabled.then(|| render::plot(&output, None)).transpose()?;
+    let plotted = prepared.plan.settings.plots.enabled.then(|| report::plot(&output, None)).transpose()?;
     if !args.quiet {
         if let Some(report) = plotted {
             let md = output.join("report.md");
@@ -95,7 +99,7 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
 }
 
 /// The shard from `--shard`, else from a job array's environment.
-fn shard(args: &RunArgs) -> anyhow::Result<Option<shard::Shard>> {
+fn shard(args: &RunArgs) -> anyhow::Result<Option<Shard>> {
     if args.shard.is_some() {
         return Ok(args.shard);
     }
@@ -107,7 +111,7 @@ fn shard(args: &RunArgs) -> anyhow::Result<Option<shard::Shard>> {
 }
 
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
-    let report = render::plot(&args.dir, None)?;
+    let report = report::plot(&args.dir, None)?;
     for file in &report.files {
         println!("{}", file.display());
     }
@@ -116,9 +120,9 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
 }
 
 fn merge(args: &MergeArgs) -> anyhow::Result<()> {
-    let merged = merge::merge(&args.dirs, args.into.as_deref())?;
-    if merged.plan.spec.plots.enabled {
-        let report = render::plot(&merged.output, None)?;
+    let merged = sweep::merge::merge(&args.dirs, args.into.as_deref())?;
+    if merged.plan.settings.plots.enabled {
+        let report = report::plot(&merged.output, None)?;
         if !args.quiet {
             println!(
                 "report: {} ({} figures)",
@@ -135,8 +139,8 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
 }
 
 fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
-    let (analysis, files) = render::analyze(&args.dir)?;
-    print!("{}", analysis::text::terminal(&analysis));
+    let (analysis, files) = report::analyze(&args.dir)?;
+    print!("{}", report::document::terminal(&analysis));
     for file in &files {
         println!("{}", file.display());
     }
@@ -148,13 +152,14 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
         .batch_sizes
         .iter()
         .map(|&b| {
-            let peer = batchlab::bench::PEER_EPOCHS.iter().find(|(p, _)| *p == b).map_or(100, |(_, e)| *e);
+            let b = usize::try_from(b).unwrap_or(usize::MAX);
+            let peer = peers::PEER_EPOCHS.iter().find(|(p, _)| *p == b).map_or(100, |(_, e)| *e);
             (b, ((peer as f64 * args.epoch_scale).round() as u64).max(1))
         })
         .collect();
-    let rows = batchlab::bench::run(&sizes, args.repeats)?;
-    let (net, _) = batchlab::bench::reference_model()?;
-    let gemm = batchlab::bench::gemm_gflops(512, 20);
-    print!("{}", batchlab::bench::table(&rows, 1437, batchlab::bench::flops_per_example(&net), gemm));
+    let rows = peers::run(&sizes, args.repeats)?;
+    let (net, _) = peers::reference_model()?;
+    let gemm = peers::gemm_gflops(512, 20);
+    print!("{}", peers::table(&rows, 1437, peers::flops_per_example(&net), gemm));
     Ok(())
 }

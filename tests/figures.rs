@@ -1,7 +1,7 @@
 //! Figures and report from results folders the tests create: a tiny sweep run by the binary, with
 //! hand-written noise and landscape records added where a chart needs them.
 
-use batchlab::render::plot;
+use batchlab::report::plot;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,20 +1,21 @@
 //! A training step must not touch the heap: every buffer is allocated when a run starts. The library's
-//! counting allocator (`batchlab::memory`) compares a run of 4 epochs with one of 2: below
+//! counting allocator (`batchlab::sweep::memory`, installed below) compares a run of 4 epochs with one of 2: below
 //! `GEMM_MIN_ROWS` the extra epochs' steps allocate nothing at all. Matrix products (the evaluation between epochs, and steps of 16 or more
 //! examples) go through matrixmultiply, which allocates its packing buffer once per product; the test
 //! pins that count exactly, so any other allocation fails it.
 
-use batchlab::bench::{reference_data, reference_model, train_single};
 use batchlab::error::Result;
-use batchlab::memory;
 use batchlab::nn::{GEMM_MIN_ROWS, Workspace};
-use batchlab::noise::NoiseRecord;
+use batchlab::peers::{reference_data, reference_model, train_single};
 use batchlab::plan::updates_per_epoch;
+use batchlab::schema::{EpochRecord, IterationRecord, NoiseRecord};
 use batchlab::spec::{LastBatch, TrainingSpec};
-use batchlab::train::{EpochRecord, IterationRecord, Recorder};
+use batchlab::sweep::memory::{self, Counting};
+use batchlab::train::Recorder;
 
-// The library installs the counting allocator (batchlab::memory, thread-local counts); a second
-// #[global_allocator] here would not link, so this test counts through `memory::usage`.
+// The library leaves the allocator alone; this test binary counts allocations per thread.
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 /// Receives every record and keeps nothing, so it allocates nothing itself.
 struct Discard;

@@ -1,7 +1,7 @@
 //! The peers' reference task (../shared/peers): from their split and initial weights, full-batch SGD
 //! must reproduce the losses numpy, scikit-learn and JAX agree on to 6 digits.
 
-use batchlab::bench::{reference_data, reference_model, train_reference};
+use batchlab::peers::{reference_data, reference_model, train_reference};
 
 #[test]
 fn full_batch_sgd_reproduces_the_peers_losses_from_their_start() {

@@ -8,9 +8,9 @@
 
 use batchlab::data::{self, Dataset, Targets};
 use batchlab::error::Origin;
-use batchlab::estimate::{self, Limits, Shape};
-use batchlab::plan;
-use batchlab::spec::{self, DataSpec, Source, Task};
+use batchlab::plan::estimate::{self, Limits, Shape};
+use batchlab::plan::{self, DataPlan, SourcePlan};
+use batchlab::spec::{self, Task};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -100,10 +100,10 @@ fn damaged_spec() -> impl Strategy<Value = Vec<u8>> {
 /// Reads, validates, estimates and plans a spec file; panics only if the code under test does.
 fn read_and_plan(path: &Path) -> Result<(), String> {
     let (spec, source) = spec::read(path, &[]).map_err(|e| check_located(&e, BASE.lines().count() + 300))?;
-    plan::check(&spec, &source).map_err(|e| e.to_string())?;
+    let settings = plan::check(&spec, &source).map_err(|e| e.to_string())?;
     let limits = Limits { max_memory: Some(16 << 30), from_flag: true, threads: 2 };
-    estimate::before_data(&spec, &source, Path::new("."), &limits).map_err(|e| e.to_string())?;
-    let plan = plan::build(&spec, &source, 40).map_err(|e| e.to_string())?;
+    estimate::before_data(&settings, &source, &limits).map_err(|e| e.to_string())?;
+    let plan = plan::build(settings, &source, 40).map_err(|e| e.to_string())?;
     let shape = Shape { features: 3.0, outputs: 3.0, train: 40.0, test: 10.0 };
     estimate::after_plan(&plan, shape, &source, &limits).map_err(|e| e.to_string())?;
     Ok(())
@@ -158,14 +158,14 @@ fn csv_text() -> impl Strategy<Value = String> {
 fn load_csv(text: &str, task: Task, test_fraction: f64) -> Result<Dataset, String> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("d.csv"), text).expect("write");
-    let spec = DataSpec {
-        source: Source::Csv,
-        path: Some("d.csv".into()),
+    let plan = DataPlan {
+        name: "d.csv".into(),
+        source: SourcePlan::Csv { path: dir.path().join("d.csv"), label: "label".into() },
         task,
         test_fraction,
-        ..DataSpec::default()
+        standardize: true,
     };
-    data::load(&spec, dir.path(), 1).map_err(|e| {
+    data::load(&plan, 1).map_err(|e| {
         assert!(!e.message.is_empty(), "an empty message");
         e.to_string()
     })
@@ -204,14 +204,14 @@ fn load_idx(images: &[u8], labels: &[u8]) -> Result<Dataset, String> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("i.idx"), images).expect("write");
     std::fs::write(dir.path().join("l.idx"), labels).expect("write");
-    let spec = DataSpec {
-        source: Source::Idx,
-        path: Some("i.idx".into()),
-        labels: Some("l.idx".into()),
+    let plan = DataPlan {
+        name: "i.idx".into(),
+        source: SourcePlan::Idx { images: dir.path().join("i.idx"), labels: dir.path().join("l.idx") },
+        task: Task::Classification,
         test_fraction: 0.0,
-        ..DataSpec::default()
+        standardize: true,
     };
-    data::load(&spec, dir.path(), 1).map_err(|e| e.to_string())
+    data::load(&plan, 1).map_err(|e| e.to_string())
 }
 
 proptest! {
@@ -247,7 +247,7 @@ proptest! {
         let arg = format!("{key}{separator}{value}");
         match spec::read(&path, &[arg]) {
             Ok((spec, source)) => {
-                let _ = plan::check(&spec, &source).and_then(|()| plan::build(&spec, &source, 40));
+                let _ = plan::check(&spec, &source).and_then(|s| plan::build(s, &source, 40));
             }
             Err(e) => prop_assert!(matches!(e.origin, Origin::Override(_)), "{}", e),
         }

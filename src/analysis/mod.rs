@@ -45,7 +45,7 @@ pub struct Critical {
 
 /// Analyses a results folder read back from disk.
 pub fn analyze(results: &Results) -> Analysis {
-    let spec = &results.spec.analysis;
+    let spec = &results.settings.analysis;
     let target = target::choose(spec.target_train_loss, spec.target_test_accuracy, &results.runs);
     let runs: Vec<RunAnalysis> = results.runs.iter().map(|r| RunAnalysis::of(r, &target)).collect();
     let batch_sizes = learning_rate::per_batch_size(&runs);

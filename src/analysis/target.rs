@@ -3,7 +3,7 @@
 
 use super::text::significant;
 use crate::records::RunRecords;
-use crate::train::EpochRecord;
+use crate::schema::EpochRecord;
 use serde::{Deserialize, Serialize};
 
 /// What "reached" means.

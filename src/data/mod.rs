@@ -8,7 +8,8 @@ mod split;
 mod synthetic;
 
 use crate::error::DataError;
-use crate::spec::{DataSpec, Source, Task};
+use crate::plan::{DataPlan, SourcePlan};
+use crate::spec::Task;
 use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
 use std::io::Read;
@@ -98,37 +99,26 @@ impl Dataset {
     }
 }
 
-/// Reads, splits and standardises the data a spec names. Relative paths are resolved against `base_dir`
-/// (the spec file's folder).
-pub fn load(spec: &DataSpec, base_dir: &Path, seed: u64) -> Result<Dataset, DataError> {
-    let table = match spec.source {
-        Source::Digits => digits::load()?,
-        Source::Csv => {
-            csv::load(&resolve(base_dir, spec.path.as_deref(), "data.path")?, &spec.label, spec.task)?
-        }
-        Source::Idx => idx::load(
-            &resolve(base_dir, spec.path.as_deref(), "data.path")?,
-            &resolve(base_dir, spec.labels.as_deref(), "data.labels")?,
-        )?,
-        Source::Synthetic => synthetic::generate(spec, seed)?,
+/// Reads, splits and standardises the data the plan names.
+pub fn load(plan: &DataPlan, seed: u64) -> Result<Dataset, DataError> {
+    let table = match &plan.source {
+        SourcePlan::Digits => digits::load()?,
+        SourcePlan::Csv { path, label } => csv::load(path, label, plan.task)?,
+        SourcePlan::Idx { images, labels } => idx::load(images, labels)?,
+        SourcePlan::Synthetic(synthetic) => synthetic::generate(synthetic, seed),
     };
-    let task = match spec.source {
-        Source::Csv => spec.task,
-        Source::Synthetic => synthetic::task(spec),
-        Source::Digits | Source::Idx => Task::Classification,
-    };
-    let description = describe(spec, &table);
+    let description = describe(&plan.name, &table);
     let outputs = match &table.examples.y {
         Targets::Classes(_) => table.class_names.len(),
         Targets::Values(v) => v.ncols(),
     };
-    let (mut train, mut test) = split(table.examples, spec.test_fraction, seed);
-    if spec.standardize {
+    let (mut train, mut test) = split(table.examples, plan.test_fraction, seed);
+    if plan.standardize {
         standardize(&mut train, &mut test);
     }
     Ok(Dataset {
         description,
-        task,
+        task: plan.task,
         outputs,
         feature_names: table.feature_names,
         class_names: table.class_names,
@@ -137,21 +127,7 @@ pub fn load(spec: &DataSpec, base_dir: &Path, seed: u64) -> Result<Dataset, Data
     })
 }
 
-fn resolve(base_dir: &Path, path: Option<&Path>, key: &str) -> Result<std::path::PathBuf, DataError> {
-    let path =
-        path.ok_or_else(|| DataError::file("the spec", format!("`{key}` is required for this data source")))?;
-    Ok(if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) })
-}
-
-fn describe(spec: &DataSpec, table: &Table) -> String {
-    let name = match spec.source {
-        Source::Digits => "digits".to_string(),
-        Source::Synthetic => format!(
-            "synthetic {}",
-            spec.generator.map(|g| format!("{g:?}").to_lowercase()).unwrap_or_default()
-        ),
-        Source::Csv | Source::Idx => spec.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-    };
+fn describe(name: &str, table: &Table) -> String {
     let (n, d) = table.examples.x.dim();
     match table.class_names.len() {
         0 => format!("{name} ({n} x {d}, regression)"),

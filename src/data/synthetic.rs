@@ -2,104 +2,37 @@
 //! the experiment seed's data stream so every repeat sees the same examples.
 
 use super::{Examples, Table, Targets};
-use crate::error::DataError;
+use crate::plan::SyntheticPlan;
 use crate::rng::{self, Purpose};
-use crate::spec::{DataSpec, Generator, Task};
+use crate::spec::Generator;
 use ndarray::Array2;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use std::f64::consts::PI;
 
-/// Names the generator in errors.
-const SOURCE: &str = "synthetic generator";
-/// Refuse more feature values than this (1 GiB of f32) instead of letting the allocation abort.
-const MAX_VALUES: usize = 1 << 28;
 /// Blob centres are drawn N(0, CENTRE_STD^2 I), far apart compared with the default noise of 0.1.
 const CENTRE_STD: f64 = 3.0;
 /// Turns each spiral arm makes between radius 0.1 and 1.
 const SPIRAL_TURNS: f64 = 1.5;
 
-/// The task a generator produces: `linear` regresses, `blobs` and `spirals` classify. Without a
-/// generator `generate` fails, so the answer then does not matter.
-pub fn task(spec: &DataSpec) -> Task {
-    match spec.generator {
-        Some(Generator::Linear) => Task::Regression,
-        Some(Generator::Blobs | Generator::Spirals) | None => Task::Classification,
-    }
-}
-
-/// Draws `spec.samples` examples of `spec.features` features from `spec.generator`, seeded by `seed`.
-pub fn generate(spec: &DataSpec, seed: u64) -> Result<Table, DataError> {
-    let generator = spec.generator.ok_or_else(|| {
-        DataError::file(
-            SOURCE,
-            "data.generator is required for source = \"synthetic\"; allowed: linear, blobs, spirals",
-        )
-    })?;
-    let shape = Shape::check(spec, generator)?;
+/// Draws `plan.samples` examples of `plan.features` features from `plan.generator`, seeded by `seed`.
+pub fn generate(plan: &SyntheticPlan, seed: u64) -> Table {
     let mut rng = rng::stream(seed, 0, Purpose::Data);
-    let examples = match generator {
+    let examples = match plan.generator {
         Generator::Linear => {
-            let weights: Vec<f64> = (0..shape.features).map(|_| normal(&mut rng)).collect();
-            linear(&shape, spec.correlation, &weights, &mut rng)?
+            let weights: Vec<f64> = (0..plan.features).map(|_| normal(&mut rng)).collect();
+            linear(plan, &weights, &mut rng)
         }
-        Generator::Blobs => Examples { x: blobs(&shape, &mut rng), y: Targets::Classes(round_robin(&shape)) },
-        Generator::Spirals => {
-            Examples { x: spirals(&shape, &mut rng), y: Targets::Classes(round_robin(&shape)) }
-        }
+        Generator::Blobs => Examples { x: blobs(plan, &mut rng), y: Targets::Classes(round_robin(plan)) },
+        Generator::Spirals => Examples { x: spirals(plan, &mut rng), y: Targets::Classes(round_robin(plan)) },
     };
-    let class_names = match generator {
+    let class_names = match plan.generator {
         Generator::Linear => Vec::new(),
-        Generator::Blobs | Generator::Spirals => (0..shape.classes).map(|c| c.to_string()).collect(),
+        Generator::Blobs | Generator::Spirals => (0..plan.classes).map(|c| c.to_string()).collect(),
     };
-    let feature_names = (0..shape.features).map(|j| format!("x{j}")).collect();
-    Ok(Table { examples, feature_names, class_names })
-}
-
-/// The checked sizes and noise of a generator.
-struct Shape {
-    samples: usize,
-    features: usize,
-    classes: usize,
-    noise: f64,
-}
-
-impl Shape {
-    fn check(spec: &DataSpec, generator: Generator) -> Result<Self, DataError> {
-        let refuse = |message: String| Err(DataError::file(SOURCE, message));
-        let samples = usize::try_from(spec.samples).unwrap_or(usize::MAX);
-        let features = usize::try_from(spec.features).unwrap_or(usize::MAX);
-        let classes = usize::try_from(spec.classes).unwrap_or(usize::MAX);
-        if samples < 2 {
-            return refuse(format!("data.samples = {samples}; at least 2 examples are needed"));
-        }
-        if features == 0 {
-            return refuse("data.features = 0; at least one feature is needed".to_string());
-        }
-        if samples.checked_mul(features).is_none_or(|values| values > MAX_VALUES) {
-            return refuse(format!(
-                "data.samples x data.features = {samples} x {features} exceeds {MAX_VALUES}"
-            ));
-        }
-        if !spec.noise.is_finite() || spec.noise < 0.0 {
-            return refuse(format!("data.noise = {}; it must be a finite number >= 0", spec.noise));
-        }
-        if generator != Generator::Linear {
-            if classes < 2 {
-                return refuse(format!("data.classes = {classes}; classification needs at least two"));
-            }
-            if classes > samples {
-                return refuse(format!(
-                    "data.classes = {classes} exceeds data.samples = {samples}; every class needs an example"
-                ));
-            }
-        }
-        if generator == Generator::Spirals && features != 2 {
-            return refuse(format!("spirals are drawn in 2 features; data.features = {features}"));
-        }
-        Ok(Shape { samples, features, classes, noise: spec.noise })
-    }
+    let feature_names = (0..plan.features).map(|j| format!("x{j}")).collect();
+    Table { examples, feature_names, class_names }
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -107,16 +40,16 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Class `i % classes` for example `i`, so every class is present and the counts differ by at most one.
-fn round_robin(shape: &Shape) -> Vec<u32> {
-    // `Shape::check` caps classes at samples, which MAX_VALUES keeps far below u32::MAX.
+fn round_robin(shape: &SyntheticPlan) -> Vec<u32> {
+    // The plan caps classes at samples, which its value limit keeps far below u32::MAX.
     (0..shape.samples).map(|i| (i % shape.classes) as u32).collect()
 }
 
 /// y = x . w* + noise * N(0, 1), no bias, for true weights w* (`generate` draws them N(0, I) first from the
 /// same stream). Every feature has variance 1 and every pair correlation `rho` (see [`equicorrelation`]).
-fn linear(shape: &Shape, rho: f64, weights: &[f64], rng: &mut ChaCha8Rng) -> Result<Examples, DataError> {
+fn linear(shape: &SyntheticPlan, weights: &[f64], rng: &mut ChaCha8Rng) -> Examples {
     let d = shape.features;
-    let (a, b) = equicorrelation(rho, d)?;
+    let (a, b) = equicorrelation(shape.correlation, d);
     let mut x = Array2::zeros((shape.samples, d));
     let mut y = Array2::zeros((shape.samples, 1));
     let mut z = vec![0.0; d];
@@ -131,30 +64,22 @@ fn linear(shape: &Shape, rho: f64, weights: &[f64], rng: &mut ChaCha8Rng) -> Res
         }
         y[[i, 0]] = (target + shape.noise * normal(rng)) as f32;
     }
-    Ok(Examples { x, y: Targets::Values(y) })
+    Examples { x, y: Targets::Values(y) }
 }
 
 /// The a and b of x = a z + b (1'z) 1, z ~ N(0, I_d), with a = sqrt(1 - rho) and
 /// b = (sqrt(1 + (d - 1) rho) - a) / d. Then Cov x = a^2 I + (2ab + d b^2) 11' = (1 - rho) I + rho 11',
 /// exactly the equicorrelation matrix. The square root is real precisely when that matrix is positive
-/// definite, rho in (-1/(d-1), 1), so negative correlations work for any d, with d normals per example
-/// and no Cholesky factor.
-fn equicorrelation(rho: f64, d: usize) -> Result<(f64, f64), DataError> {
-    let lower = if d > 1 { -1.0 / (d - 1) as f64 } else { -1.0 };
-    if !(rho > lower && rho < 1.0) {
-        let message = format!(
-            "data.correlation = {rho} must lie in ({lower}, 1) so the {d} x {d} correlation matrix is \
-             positive definite"
-        );
-        return Err(DataError::file(SOURCE, message));
-    }
+/// definite, rho in (-1/(d-1), 1) (the plan refuses anything else), so negative correlations work for any
+/// d, with d normals per example and no Cholesky factor.
+fn equicorrelation(rho: f64, d: usize) -> (f64, f64) {
     let a = (1.0 - rho).sqrt();
-    Ok((a, ((1.0 + (d - 1) as f64 * rho).sqrt() - a) / d as f64))
+    (a, ((1.0 + (d - 1) as f64 * rho).sqrt() - a) / d as f64)
 }
 
 /// One centre per class drawn N(0, 3^2 I), then x = centre + noise * N(0, I): for blobs `noise` is the
 /// standard deviation of each cluster.
-fn blobs(shape: &Shape, rng: &mut ChaCha8Rng) -> Array2<f32> {
+fn blobs(shape: &SyntheticPlan, rng: &mut ChaCha8Rng) -> Array2<f32> {
     let centres = Array2::from_shape_simple_fn((shape.classes, shape.features), || CENTRE_STD * normal(rng));
     let mut x = Array2::zeros((shape.samples, shape.features));
     for (i, mut row) in x.rows_mut().into_iter().enumerate() {
@@ -167,7 +92,7 @@ fn blobs(shape: &Shape, rng: &mut ChaCha8Rng) -> Array2<f32> {
 
 /// Arm k is the Archimedean spiral r = t, angle = 2 pi (SPIRAL_TURNS t + k / classes), with t ~ U[0.1, 1],
 /// plus noise * N(0, I): the arms interleave at equal angles.
-fn spirals(shape: &Shape, rng: &mut ChaCha8Rng) -> Array2<f32> {
+fn spirals(shape: &SyntheticPlan, rng: &mut ChaCha8Rng) -> Array2<f32> {
     let mut x = Array2::zeros((shape.samples, 2));
     for (i, mut row) in x.rows_mut().into_iter().enumerate() {
         let t: f64 = rng.random_range(0.1..=1.0);
@@ -182,12 +107,14 @@ fn spirals(shape: &Shape, rng: &mut ChaCha8Rng) -> Array2<f32> {
 mod tests {
     use super::*;
 
-    fn spec(generator: Generator, samples: u64, features: u64, classes: u64, noise: f64) -> DataSpec {
-        DataSpec { generator: Some(generator), samples, features, classes, noise, ..DataSpec::default() }
-    }
-
-    fn refused(spec: &DataSpec) -> String {
-        generate(spec, 0).expect_err("the spec should be refused").message
+    fn spec(
+        generator: Generator,
+        samples: usize,
+        features: usize,
+        classes: usize,
+        noise: f64,
+    ) -> SyntheticPlan {
+        SyntheticPlan { generator, samples, features, classes, noise, correlation: 0.0 }
     }
 
     fn classes(table: &Table) -> &[u32] {
@@ -201,24 +128,17 @@ mod tests {
     fn the_same_seed_gives_the_same_data_and_another_seed_does_not() {
         for generator in [Generator::Linear, Generator::Blobs, Generator::Spirals] {
             let s = spec(generator, 50, 2, 3, 0.1);
-            let first = generate(&s, 11).expect("generate");
-            assert_eq!(first, generate(&s, 11).expect("generate"));
-            assert_ne!(first.examples.x, generate(&s, 12).expect("generate").examples.x);
+            let first = generate(&s, 11);
+            assert_eq!(first, generate(&s, 11));
+            assert_ne!(first.examples.x, generate(&s, 12).examples.x);
         }
     }
 
     #[test]
-    fn the_task_follows_the_generator() {
-        assert_eq!(task(&spec(Generator::Linear, 2, 1, 2, 0.0)), Task::Regression);
-        assert_eq!(task(&spec(Generator::Spirals, 2, 2, 2, 0.0)), Task::Classification);
-    }
-
-    #[test]
     fn linear_least_squares_recovers_the_true_weights_when_noise_is_small() {
-        let shape = Shape { samples: 500, features: 2, classes: 0, noise: 0.01 };
+        let shape = SyntheticPlan { correlation: 0.5, ..spec(Generator::Linear, 500, 2, 0, 0.01) };
         let w = [0.7, -1.3];
-        let Examples { x, y } =
-            linear(&shape, 0.5, &w, &mut rng::stream(4, 0, Purpose::Data)).expect("linear");
+        let Examples { x, y } = linear(&shape, &w, &mut rng::stream(4, 0, Purpose::Data));
         let Targets::Values(y) = y else { panic!("linear gives values") };
         // Normal equations X'X w = X'y, solved by Cramer's rule for two features.
         let (c0, c1) = (x.column(0).mapv(f64::from), x.column(1).mapv(f64::from));
@@ -242,7 +162,7 @@ mod tests {
         for rho in [0.6, -0.4, 0.0] {
             let mut s = spec(Generator::Linear, 20_000, 3, 2, 0.1);
             s.correlation = rho;
-            let x = generate(&s, 1).expect("linear").examples.x;
+            let x = generate(&s, 1).examples.x;
             for (i, j) in [(0, 1), (0, 2), (1, 2)] {
                 let r = sample_correlation(&x, i, j);
                 assert!((r - rho).abs() < 0.03, "rho {rho}: pair ({i}, {j}) has {r}");
@@ -253,17 +173,8 @@ mod tests {
     }
 
     #[test]
-    fn a_correlation_outside_the_positive_definite_range_is_refused() {
-        for rho in [1.0, -0.5, f64::NAN] {
-            let mut s = spec(Generator::Linear, 10, 3, 2, 0.1);
-            s.correlation = rho;
-            assert!(refused(&s).contains("must lie in (-0.5, 1)"), "rho {rho}");
-        }
-    }
-
-    #[test]
     fn blobs_have_every_class_and_noiseless_points_sit_on_their_centre() {
-        let t = generate(&spec(Generator::Blobs, 31, 4, 3, 0.0), 2).expect("blobs");
+        let t = generate(&spec(Generator::Blobs, 31, 4, 3, 0.0), 2);
         assert_eq!((t.examples.x.dim(), t.class_names.len()), ((31, 4), 3));
         assert_eq!(t.feature_names, ["x0", "x1", "x2", "x3"]);
         assert_eq!(&classes(&t)[..4], [0, 1, 2, 0]);
@@ -273,26 +184,10 @@ mod tests {
 
     #[test]
     fn spirals_have_every_class_and_radii_between_a_tenth_and_one() {
-        let t = generate(&spec(Generator::Spirals, 40, 2, 4, 0.0), 3).expect("spirals");
+        let t = generate(&spec(Generator::Spirals, 40, 2, 4, 0.0), 3);
         assert_eq!(t.class_names, ["0", "1", "2", "3"]);
         assert!((0..4).all(|c| classes(&t).contains(&c)));
         let radii = t.examples.x.rows().into_iter().map(|r| r[0].hypot(r[1]));
         assert!(radii.into_iter().all(|r| (0.0999..=1.0001).contains(&r)));
-    }
-
-    #[test]
-    fn bad_sizes_and_a_missing_generator_are_refused() {
-        let mut none = spec(Generator::Blobs, 10, 2, 2, 0.1);
-        none.generator = None;
-        assert!(refused(&none).starts_with("data.generator is required"));
-        assert!(refused(&spec(Generator::Linear, 1, 2, 2, 0.1)).contains("at least 2 examples"));
-        assert!(refused(&spec(Generator::Linear, 10, 0, 2, 0.1)).contains("data.features = 0"));
-        assert!(refused(&spec(Generator::Blobs, 10, 2, 1, 0.1)).contains("at least two"));
-        assert!(refused(&spec(Generator::Blobs, 3, 2, 4, 0.1)).contains("every class needs an example"));
-        assert!(
-            refused(&spec(Generator::Spirals, 10, 3, 2, 0.1)).contains("spirals are drawn in 2 features")
-        );
-        assert!(refused(&spec(Generator::Blobs, 10, 2, 2, -1.0)).contains("data.noise"));
-        assert!(refused(&spec(Generator::Blobs, u64::MAX, u64::MAX, 2, 0.1)).contains("exceeds"));
     }
 }

@@ -5,8 +5,8 @@
 use super::xy::{Draw, XySeries};
 use super::{EPOCH_COLOURS, INK, tint};
 use crate::analysis::{Analysis, RunAnalysis};
-use crate::plan::learning_rates;
-use crate::spec::{LrScaling, Spec};
+use crate::plan::SweepPlan;
+use crate::spec::LrScaling;
 use plotters::style::RGBColor;
 
 /// A value of a run, when it has one.
@@ -23,15 +23,15 @@ pub fn rank(runs: &[RunAnalysis], run: &RunAnalysis) -> usize {
 }
 
 /// Legend labels of the grid rates, smallest first: `lr = 0.1`, or with scaling `0.1·√(B/32)`.
-pub fn rate_labels(spec: &Spec, ranks: usize) -> Vec<String> {
-    let mut grid = learning_rates(spec);
+pub fn rate_labels(sweep: &SweepPlan, ranks: usize) -> Vec<String> {
+    let mut grid = sweep.learning_rates.clone();
     grid.sort_by(f64::total_cmp);
     if grid.len() != ranks {
         return (1..=ranks).map(|i| format!("rate #{i}")).collect();
     }
-    let base = spec.sweep.base_batch_size.unwrap_or(1);
+    let base = sweep.base_batch_size;
     grid.iter()
-        .map(|g| match spec.sweep.lr_scaling {
+        .map(|g| match sweep.lr_scaling {
             LrScaling::None => format!("lr = {g}"),
             LrScaling::Linear => format!("lr = {g}·B/{base}"),
             LrScaling::Sqrt => format!("lr = {g}·√(B/{base})"),
@@ -76,11 +76,11 @@ pub fn series(points: &[(f64, f64, f64, f64)], colour: RGBColor, draw: Draw, err
 
 /// One series per learning rate (only when there are several), then the chosen rate of every batch size
 /// in ink; with their legend labels.
-pub fn lines(analysis: &Analysis, spec: &Spec, value: Value, errors: bool) -> Vec<(XySeries, String)> {
+pub fn lines(analysis: &Analysis, sweep: &SweepPlan, value: Value, errors: bool) -> Vec<(XySeries, String)> {
     let runs = &analysis.runs;
     let ranks: Vec<usize> = runs.iter().map(|r| rank(runs, r)).collect();
     let n = ranks.iter().max().map_or(0, |m| m + 1);
-    let labels = rate_labels(spec, n);
+    let labels = rate_labels(sweep, n);
     let mut out = Vec::new();
     if n > 1 {
         for (i, label) in labels.iter().enumerate() {

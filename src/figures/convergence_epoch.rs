@@ -54,7 +54,7 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
 fn series(
     g: &Group<'_>,
     band: Band,
-    value: impl Fn(&crate::train::EpochRecord) -> Option<f64>,
+    value: impl Fn(&crate::schema::EpochRecord) -> Option<f64>,
 ) -> Vec<(f64, super::series::Spread)> {
     let per_run: Vec<Vec<(f64, f64)>> = g
         .runs

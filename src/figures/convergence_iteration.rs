@@ -9,8 +9,8 @@ use super::frame::{Entry, Mark, axes, builder, layout, legend, loss_name, range}
 use super::series::{decimate_mean, decimate_min_max, ema_debiased, groups};
 use super::{Chart, Context, DrawResult, Figure, INK, Style, fail};
 use crate::error::Result;
+use crate::schema::IterationRecord;
 use crate::spec::XAxis;
-use crate::train::IterationRecord;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;

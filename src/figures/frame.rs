@@ -234,7 +234,7 @@ pub fn tick(v: f64) -> String {
 
 /// What the loss is, for axis labels.
 pub fn loss_name(results: &crate::records::Results) -> &'static str {
-    match results.spec.data.task {
+    match results.settings.data.task {
         crate::spec::Task::Classification => "cross-entropy",
         crate::spec::Task::Regression => "mean squared error",
     }

@@ -28,7 +28,7 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
     ];
     let mut out = Vec::new();
     for (name, what, y_desc, y, value) in charts {
-        let drawn = lines(analysis, &ctx.results.spec, value, true);
+        let drawn = lines(analysis, &ctx.results.settings.sweep, value, true);
         if drawn.is_empty() {
             continue;
         }

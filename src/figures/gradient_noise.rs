@@ -9,7 +9,7 @@ use super::series::groups;
 use super::xy::{Draw, Scale, XyChart, XySeries};
 use super::{BAND_KEY, Context, EPOCH_COLOURS, Figure, INK, palette};
 use crate::error::Result;
-use crate::noise::NoiseRecord;
+use crate::schema::NoiseRecord;
 
 /// The three figures, or none without noise records.
 pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {

@@ -6,8 +6,9 @@ use super::frame::{Entry, Mark, axes, builder, layout, legend, tick};
 use super::series::groups;
 use super::{Chart, Context, DrawResult, FULL_BATCH, Figure, INK, LABEL_SIZE, Style, TICK_SIZE, fail, tint};
 use crate::error::Result;
-use crate::landscape::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
-use crate::spec::{Generator, Source, Task};
+use crate::plan::{Settings, SourcePlan};
+use crate::schema::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
+use crate::spec::Task;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -64,11 +65,7 @@ pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
     legend.push(Entry::new("start", INK, Mark::Dot));
     legend.push(Entry::new("full-batch direction", INK, Mark::Line));
     legend.push(Entry::new("mini-batch directions", super::BAND_KEY, Mark::Faint));
-    let spec = &results.spec;
-    let linear = matches!(spec.data.source, Source::Synthetic)
-        && spec.data.generator == Some(Generator::Linear)
-        || !matches!(spec.data.source, Source::Synthetic) && spec.data.task == Task::Regression;
-    let two = spec.data.features == 2 && spec.model.hidden.is_empty() && !spec.model.bias && linear;
+    let two = two_parameters(&results.settings);
     let (x_desc, y_desc) = if two { ("w0", "w1") } else { ("PCA direction 1", "PCA direction 2") };
     let chart = LandscapeChart {
         title: format!("Loss landscape: paths of B = {} from the same start", list(&sizes)),
@@ -236,6 +233,19 @@ const VIRIDIS: [(u8, u8, u8); 9] = [
 ];
 
 /// The colour map at `t` in [0, 1], lightened by [`MAP_WEIGHT`].
+/// Whether the network is a linear regression on two features without bias: then the landscape plane is
+/// the parameter space itself (train/landscape.rs), and its axes are the two weights.
+fn two_parameters(settings: &Settings) -> bool {
+    let features = match &settings.data.source {
+        SourcePlan::Synthetic(s) => Some(s.features),
+        _ => None,
+    };
+    features == Some(2)
+        && settings.data.task == Task::Regression
+        && settings.model.hidden.is_empty()
+        && !settings.model.bias
+}
+
 fn viridis(t: f64) -> RGBColor {
     let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
     let k = (x.floor() as usize).min(VIRIDIS.len() - 2);

@@ -22,7 +22,9 @@ pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
     }
     let mut series = Vec::new();
     let mut legend = Vec::new();
-    for (s, label) in lines(analysis, &ctx.results.spec, |r| r.steps_to_target.filter(|s| *s > 0.0), true) {
+    for (s, label) in
+        lines(analysis, &ctx.results.settings.sweep, |r| r.steps_to_target.filter(|s| *s > 0.0), true)
+    {
         legend.push(Entry::new(label, s.colour, if s.draw == Draw::Line { Mark::Line } else { Mark::Dot }));
         series.push(s);
     }

@@ -10,7 +10,8 @@ use crate::error::Result;
 
 /// The figure, or none when no run reached the target.
 pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
-    let drawn = lines(analysis, &ctx.results.spec, |r| r.seconds_to_target.filter(|s| *s > 0.0), true);
+    let drawn =
+        lines(analysis, &ctx.results.settings.sweep, |r| r.seconds_to_target.filter(|s| *s > 0.0), true);
     if drawn.is_empty() {
         return Ok(Vec::new());
     }

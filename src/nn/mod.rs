@@ -15,6 +15,10 @@ pub use sgd::Sgd;
 
 use crate::spec::Activation;
 
+/// Examples per chunk of a pass over a whole data set (evaluation, gradient-noise and landscape passes):
+/// bounds their memory whatever the data size.
+pub const CHUNK_ROWS: usize = 256;
+
 /// What the output layer is trained against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Loss {

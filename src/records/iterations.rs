@@ -1,7 +1,7 @@
 //! iterations.csv, written row by row with integer and shortest-float formatting and no serde in the
 //! way: at B = 1 a row is written every few microseconds, so the writer must cost far less than a step.
 
-use crate::train::IterationRecord;
+use crate::schema::IterationRecord;
 use std::io::{self, Write};
 
 /// The header, in the field order of [`IterationRecord`].

@@ -1,47 +1,38 @@
-//! Writes what `plot` renders: `figures/<name>.svg` and .png, report.md and report.html, each atomically.
+//! Writes what `plot` and `analyze` derive from the records: the analysis files, `figures/<name>.<ext>`,
+//! report.md and report.html, each atomically.
 
-use super::write_bytes;
+use super::layout::{self, FIGURES};
+use super::{write_bytes, write_csv, write_json};
 use crate::error::Result;
-use crate::figures::Figure;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Folder of the figures inside a results folder.
-pub const FIGURES: &str = "figures";
-
-/// What a `plot` wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlotReport {
-    /// Every file written, figures first, then report.md and report.html.
-    pub files: Vec<PathBuf>,
-    /// The figures' names, in report order.
-    pub figures: Vec<String>,
-    /// Seconds spent rendering (reading and writing excluded).
-    pub render_s: f64,
+/// Writes analysis.json (`whole`), analysis.csv (`per_batch`) and analysis_runs.csv (`per_run`) into `dir`.
+pub fn write_analysis<A: Serialize, B: Serialize, R: Serialize>(
+    dir: &Path,
+    whole: &A,
+    per_batch: &[B],
+    per_run: &[R],
+) -> Result<Vec<PathBuf>> {
+    let files =
+        [layout::ANALYSIS_JSON, layout::ANALYSIS_CSV, layout::ANALYSIS_RUNS_CSV].map(|name| dir.join(name));
+    write_json(&files[0], whole)?;
+    write_csv(&files[1], per_batch)?;
+    write_csv(&files[2], per_run)?;
+    Ok(files.to_vec())
 }
 
-/// Writes `figures` under `dir/figures/` (the SVG only when `svg` is set, the PNG when rendered), then the
-/// two reports into `dir`; returns the paths written.
-pub fn write_plot_files(
-    dir: &Path,
-    figures: &[Figure],
-    svg: bool,
-    markdown: &str,
-    html: &str,
-) -> Result<Vec<PathBuf>> {
+/// Writes one figure file, `figures/<name>.<extension>`, into `dir`.
+pub fn write_figure(dir: &Path, name: &str, extension: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let path = dir.join(FIGURES).join(format!("{name}.{extension}"));
+    write_bytes(&path, bytes)?;
+    Ok(path)
+}
+
+/// Writes report.md and report.html into `dir`.
+pub fn write_reports(dir: &Path, markdown: &str, html: &str) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for figure in figures {
-        if svg {
-            let path = dir.join(FIGURES).join(format!("{}.svg", figure.name));
-            write_bytes(&path, figure.svg.as_bytes())?;
-            files.push(path);
-        }
-        if let Some(png) = &figure.png {
-            let path = dir.join(FIGURES).join(format!("{}.png", figure.name));
-            write_bytes(&path, png)?;
-            files.push(path);
-        }
-    }
-    for (name, text) in [("report.md", markdown), ("report.html", html)] {
+    for (name, text) in [(layout::REPORT_MD, markdown), (layout::REPORT_HTML, html)] {
         let path = dir.join(name);
         write_bytes(&path, text.as_bytes())?;
         files.push(path);

@@ -3,12 +3,14 @@
 //! Every failure names the file (and the csv row when there is one); nothing here panics on bad input.
 //! Run folders whose names start with `.` are unfinished and skipped.
 
-use super::{LANDSCAPE, RUNS, RunFile, RunSummary};
+use super::RunFile;
+use super::layout::{self, LANDSCAPE, RUNS, SPEC, SUMMARY};
 use crate::error::{Error, Result};
-use crate::landscape::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
-use crate::noise::NoiseRecord;
-use crate::spec::Spec;
-use crate::train::{EpochRecord, IterationRecord};
+use crate::plan::{self, Settings};
+use crate::schema::{
+    ArrowRecord, EpochRecord, IterationRecord, LandscapeRecord, NoiseRecord, RunSummary, TrajectoryRecord,
+};
+use crate::spec::{Spec, SpecSource};
 use serde::de::DeserializeOwned;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,8 +20,8 @@ use std::path::{Path, PathBuf};
 pub struct Results {
     /// The results folder.
     pub dir: PathBuf,
-    /// The spec as run (spec.toml).
-    pub spec: Spec,
+    /// The spec as run (spec.toml), checked as every spec is.
+    pub settings: Settings,
     /// The text of spec.toml.
     pub spec_text: String,
     /// summary.csv: one row per run.
@@ -65,13 +67,15 @@ pub struct LandscapeGrid {
 
 /// Reads the results folder `dir`.
 pub fn read_results(dir: &Path) -> Result<Results> {
-    let spec_path = dir.join("spec.toml");
+    let spec_path = dir.join(SPEC);
     let text = fs::read_to_string(&spec_path).map_err(|e| Error::records(&spec_path, e.to_string()))?;
     let spec: Spec = toml::from_str(&text).map_err(|e| Error::records(&spec_path, e.to_string()))?;
-    let summaries = read_nonempty(&dir.join("summary.csv"))?;
+    let source = SpecSource { path: spec_path, text: text.clone(), overrides: Vec::new() };
+    let settings = plan::check(&spec, &source)?;
+    let summaries = read_nonempty(&dir.join(SUMMARY))?;
     let runs = run_dirs(&dir.join(RUNS))?.iter().map(|d| read_run(d)).collect::<Result<Vec<_>>>()?;
     let landscapes = read_landscapes(&dir.join(LANDSCAPE))?;
-    Ok(Results { dir: dir.to_path_buf(), spec, spec_text: text, summaries, runs, landscapes })
+    Ok(Results { dir: dir.to_path_buf(), settings, spec_text: text, summaries, runs, landscapes })
 }
 
 /// The completed run folders under `runs`, sorted by name.
@@ -79,8 +83,8 @@ fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
     for entry in fs::read_dir(runs).map_err(|e| Error::records(runs, e.to_string()))? {
         let entry = entry.map_err(|e| Error::records(runs, e.to_string()))?;
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !hidden && entry.path().is_dir() {
+        let partial = layout::is_partial(&entry.file_name().to_string_lossy());
+        if !partial && entry.path().is_dir() {
             dirs.push(entry.path());
         }
     }
@@ -90,7 +94,7 @@ fn run_dirs(runs: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads `dir/summary.json`, the last file a run writes before its folder is renamed into place.
 pub fn read_run_file(dir: &Path) -> Result<RunFile> {
-    let json = dir.join("summary.json");
+    let json = dir.join(layout::RUN_SUMMARY);
     let text = fs::read_to_string(&json).map_err(|e| Error::records(&json, e.to_string()))?;
     serde_json::from_str(&text).map_err(|e| Error::records(&json, e.to_string()))
 }
@@ -99,11 +103,11 @@ fn read_run(dir: &Path) -> Result<RunRecords> {
     let file = read_run_file(dir)?;
     Ok(RunRecords {
         file,
-        epochs: read_nonempty(&dir.join("epochs.csv"))?,
-        iterations: read_csv(&dir.join("iterations.csv"))?,
-        noise: read_optional(&dir.join("noise.csv"))?,
-        trajectory: read_optional(&dir.join("trajectory.csv"))?,
-        arrows: read_optional(&dir.join("arrows.csv"))?,
+        epochs: read_nonempty(&dir.join(layout::EPOCHS))?,
+        iterations: read_csv(&dir.join(layout::ITERATIONS))?,
+        noise: read_optional(&dir.join(layout::NOISE))?,
+        trajectory: read_optional(&dir.join(layout::TRAJECTORY))?,
+        arrows: read_optional(&dir.join(layout::ARROWS))?,
     })
 }
 

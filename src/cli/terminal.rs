@@ -1,9 +1,10 @@
 //! What a person sees: progress bars on stderr (hidden when stderr is not a terminal), the plan and the
 //! closing summary table on stdout.
 
-use crate::plan::Plan;
-use crate::records::RunSummary;
-use crate::sweep::Progress;
+use batchlab::plan::Plan;
+use batchlab::report::Table;
+use batchlab::schema::RunSummary;
+use batchlab::sweep::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,55 +56,45 @@ pub fn plan_table(plan: &Plan) -> String {
     let _ = writeln!(
         out,
         "{}: {} runs on {} training examples, {} updates in all; results in {}",
-        plan.spec.experiment.name,
+        plan.settings.name,
         plan.runs.len(),
         plan.train_examples,
         total,
-        plan.output.display()
+        plan.output().display()
     );
-    let _ = writeln!(
-        out,
-        "{:<28} {:>6} {:>10} {:>7} {:>13} {:>10} {:>12}",
-        "run", "batch", "lr", "epochs", "updates/epoch", "last batch", "updates"
-    );
+    let columns = ["run", "batch", "lr", "epochs", "updates/epoch", "last batch", "updates"];
+    let mut table = Table::new(&columns).left(0);
     for r in &plan.runs {
-        let _ = writeln!(
-            out,
-            "{:<28} {:>6} {:>10} {:>7} {:>13} {:>10} {:>12}",
-            r.id,
-            r.batch_label,
-            r.learning_rate,
-            r.epochs,
-            r.updates_per_epoch,
-            r.last_batch_size,
-            r.total_updates()
-        );
+        table.push(vec![
+            r.id.clone(),
+            r.batch_label.clone(),
+            r.learning_rate.to_string(),
+            r.epochs.to_string(),
+            r.updates_per_epoch.to_string(),
+            r.last_batch_size.to_string(),
+            r.total_updates().to_string(),
+        ]);
     }
+    out.push_str(&table.text());
     out
 }
 
 /// The closing table: one line per run.
 pub fn summary_table(summaries: &[RunSummary]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<28} {:>6} {:>8} {:>11} {:>10} {:>9} {:>9}",
-        "run", "batch", "updates", "train loss", "test loss", "test acc", "train s"
-    );
+    let columns = ["run", "batch", "updates", "train loss", "test loss", "test acc", "train s", ""];
+    let mut table = Table::new(&columns).left(0).left(7);
+    let opt = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
     for s in summaries {
-        let opt = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
-        let _ = writeln!(
-            out,
-            "{:<28} {:>6} {:>8} {:>11.4} {:>10} {:>9} {:>9.3}{}",
-            s.run_id,
-            s.batch_label,
-            s.updates,
-            s.final_train_loss,
+        table.push(vec![
+            s.run_id.clone(),
+            s.batch_label.clone(),
+            s.updates.to_string(),
+            format!("{:.4}", s.final_train_loss),
             opt(s.final_test_loss, 4),
             opt(s.final_test_accuracy, 3),
-            s.train_time_s,
-            if s.diverged { "  diverged" } else { "" }
-        );
+            format!("{:.3}", s.train_time_s),
+            if s.diverged { "diverged".into() } else { String::new() },
+        ]);
     }
-    out
+    table.text()
 }

@@ -1,118 +1,17 @@
-//! One seeded training run: the epoch loop, evaluation between epochs, and the records it hands to a
-//! [`Recorder`]. It never touches paths; `records.rs` decides where records go.
+//! The epoch loop of one run: shuffling, updates (online SGD at B = 1 without momentum, else gradient
+//! then optimiser step), the update statistics, evaluation between epochs and landscape snapshots.
 
-use crate::data::Dataset;
+use super::checkpoints::Probes;
+use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::Result;
-use crate::landscape::Path;
-use crate::nn::{Evaluation, Mlp, OnlineStep, Sgd, Workspace};
-use crate::noise::{self, NoiseRecord, Scratch};
+use crate::nn::{CHUNK_ROWS, Evaluation, OnlineStep, Sgd, Workspace};
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
-use crate::spec::{NoiseSpec, Task, TrainingSpec};
+use crate::schema::{EpochRecord, IterationRecord, Seconds};
+use crate::spec::Task;
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-/// Seconds, as a plain number in records.
-pub type Seconds = f64;
-
-/// Examples per evaluation chunk: bounds evaluation memory whatever the data size.
-const EVAL_CHUNK: usize = 256;
-
-/// One update: a row of iterations.csv.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IterationRecord {
-    /// 1-based epoch the update belongs to.
-    pub epoch: u64,
-    /// Global update count, 1-based.
-    pub iteration: u64,
-    /// Training examples consumed so far, this update included.
-    pub examples_seen: u64,
-    /// Examples in this update (smaller for a kept partial batch).
-    pub batch_size: usize,
-    /// Mean loss over this mini-batch, before the update.
-    pub loss: f64,
-    /// Training seconds since the run started (evaluation and probes excluded).
-    pub wall_s: Seconds,
-}
-
-/// The state after an epoch: a row of epochs.csv. Epoch 0 is before training.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// Epochs completed.
-    pub epoch: u64,
-    /// Mean loss over the whole training set.
-    pub train_loss: f64,
-    /// Share of training examples classified correctly (classification only).
-    pub train_accuracy: Option<f64>,
-    /// Mean loss over the test set (none without a test split).
-    pub test_loss: Option<f64>,
-    /// Share of test examples classified correctly (classification with a test split only).
-    pub test_accuracy: Option<f64>,
-    /// Updates so far.
-    pub updates: u64,
-    /// Training seconds so far (evaluation and probes excluded).
-    pub train_time_s: Seconds,
-    /// Seconds spent on this evaluation.
-    pub eval_time_s: Seconds,
-    /// Mean cosine between consecutive update gradients within the epoch (none with one update).
-    pub update_cos_mean: Option<f64>,
-    /// Mean Euclidean norm of the update gradients within the epoch.
-    pub grad_norm_mean: Option<f64>,
-}
-
-/// Where a run's records go.
-pub trait Recorder {
-    /// Called after every `log_every`-th update.
-    fn iteration(&mut self, record: &IterationRecord) -> Result<()>;
-    /// Called before training and after every epoch.
-    fn epoch(&mut self, record: &EpochRecord) -> Result<()>;
-    /// Called at every gradient-noise checkpoint, with a row per probed batch size.
-    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()>;
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    /// The last epoch record.
-    pub last: EpochRecord,
-    /// Epochs fully completed.
-    pub epochs_completed: u64,
-    /// Training examples consumed.
-    pub examples_seen: u64,
-    /// A loss became NaN or infinite; the run stopped there.
-    pub diverged: bool,
-    /// The sweep was interrupted before the run finished.
-    pub interrupted: bool,
-    /// Parameter snapshots along the way (empty unless the landscape is recorded).
-    #[serde(skip)]
-    pub path: Path,
-}
-
-/// What a run needs besides its configuration; shared by every run of a sweep.
-pub struct Context<'a> {
-    /// The network shape.
-    pub net: &'a Mlp,
-    /// The examples.
-    pub data: &'a Dataset,
-    /// The initial parameters of this run's repeat.
-    pub init: &'a [f32],
-    /// The experiment seed.
-    pub seed: u64,
-    /// Optimiser and loop settings.
-    pub training: &'a TrainingSpec,
-    /// Epochs between noise checkpoints (0 = none) and probes per checkpoint.
-    pub noise: &'a NoiseSpec,
-    /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
-    pub probe_sizes: &'a [usize],
-    /// Updates between parameter snapshots for the landscape; 0 records none.
-    pub snapshot_every: u64,
-    /// Set when the sweep must stop; checked every update.
-    pub stop: &'a AtomicBool,
-    /// Told the number of examples trained on after each epoch (progress bars).
-    pub progress: &'a (dyn Fn(u64) + Sync),
-}
 
 /// Per-epoch statistics of the update gradients.
 #[derive(Default)]
@@ -145,7 +44,7 @@ struct State<'a> {
     clock: Seconds,
     updates: u64,
     examples_seen: u64,
-    path: Path,
+    path: ParamPath,
 }
 
 /// Trains `run` from `ctx.init`, handing every record to `recorder`.
@@ -195,7 +94,7 @@ impl<'a> State<'a> {
             params: ctx.init.to_vec(),
             sgd: Sgd::new(net, run.learning_rate, ctx.training.momentum, ctx.training.weight_decay),
             ws: Workspace::new(net, run.batch_size),
-            eval_ws: Workspace::new(net, EVAL_CHUNK.min(n.max(1))),
+            eval_ws: Workspace::new(net, CHUNK_ROWS.min(n.max(1))),
             grad: vec![0.0; net.params],
             previous: vec![0.0; net.params],
             previous_sq: 0.0,
@@ -205,7 +104,7 @@ impl<'a> State<'a> {
             clock: 0.0,
             updates: 0,
             examples_seen: 0,
-            path: Path::default(),
+            path: ParamPath::default(),
         }
     }
 
@@ -285,69 +184,6 @@ impl<'a> State<'a> {
 
     fn evaluate(&mut self, epoch: u64, stats: &StepStats) -> EpochRecord {
         evaluate(self.ctx, &self.params, &mut self.eval_ws, epoch, self.updates, self.clock, stats)
-    }
-}
-
-/// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.
-struct Probes {
-    every: u64,
-    last_epoch: u64,
-    sizes: Vec<usize>,
-    batch_size: u64,
-    learning_rate_bits: u64,
-    repeat: u64,
-    count: u64,
-    scratch: Option<Scratch>,
-}
-
-impl Probes {
-    fn new(run: &RunConfig, ctx: &Context<'_>) -> Self {
-        let sizes = if ctx.probe_sizes.is_empty() { vec![run.batch_size] } else { ctx.probe_sizes.to_vec() };
-        let scratch = (ctx.noise.every > 0).then(|| Scratch::new(ctx.net));
-        Probes {
-            every: ctx.noise.every,
-            last_epoch: run.epochs,
-            sizes,
-            batch_size: run.batch_size as u64,
-            learning_rate_bits: run.learning_rate.to_bits(),
-            repeat: run.repeat,
-            count: 0,
-            scratch,
-        }
-    }
-
-    fn maybe(
-        &mut self,
-        ctx: &Context<'_>,
-        params: &[f32],
-        epoch: u64,
-        recorder: &mut dyn Recorder,
-    ) -> Result<()> {
-        let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
-        if !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
-            return Ok(());
-        }
-        let mut rng = rng::stream(
-            ctx.seed,
-            self.repeat,
-            Purpose::Probe {
-                batch_size: self.batch_size,
-                learning_rate_bits: self.learning_rate_bits,
-                checkpoint: self.count,
-            },
-        );
-        self.count += 1;
-        let rows = noise::checkpoint(
-            ctx.net,
-            params,
-            &ctx.data.train,
-            epoch,
-            &self.sizes,
-            ctx.noise.probes,
-            &mut rng,
-            scratch,
-        );
-        recorder.noise(&rows)
     }
 }
 

@@ -5,13 +5,12 @@
 //! taken from the first folder where it is complete with the configuration hash of that plan. Nothing is
 //! written unless every run is found and every folder holds the same spec (the output path aside).
 
+use super::{Finished, finish, resume};
 use crate::error::{Error, Result};
-use crate::experiment::{self, Finished, SPEC_FILE};
 use crate::plan::{self, Plan};
-use crate::records::{self, LANDSCAPE, RUNS, RunFile, RunSummary};
-use crate::resume;
+use crate::records::{self, RunFile, layout, same_folder};
+use crate::schema::RunSummary;
 use crate::spec::{Spec, SpecSource};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// What a merge produced.
@@ -38,15 +37,17 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     let mut copied = 0;
     for (run, source) in plan.runs.iter().zip(&sources) {
         if !same_folder(source, &output) {
-            records::copy_run(&source.join(RUNS).join(&run.id), &output, &run.id)?;
+            records::copy_run(&layout::run_dir(source, &run.id), &output, &run.id)?;
             copied += 1;
         }
     }
-    if !output.join(SPEC_FILE).exists() {
-        records::write_bytes(&output.join(SPEC_FILE), text.as_bytes())?;
+    if records::saved_spec(&output).is_none() {
+        records::write_spec(&output, &text)?;
     }
-    copy_landscapes(dirs, &output)?;
-    match experiment::finish(&output, &plan)? {
+    for dir in dirs.iter().filter(|d| !same_folder(d, &output)) {
+        records::copy_landscapes(dir, &output)?;
+    }
+    match finish(&output, &plan)? {
         Finished::Complete(summaries) => Ok(Merged { output, plan, summaries, copied }),
         Finished::Waiting { complete, total } => Err(Error::records(
             &output,
@@ -61,10 +62,7 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
 fn same_spec(dirs: &[PathBuf]) -> Result<(Spec, String)> {
     let mut first: Option<(Spec, String, &Path)> = None;
     for dir in dirs {
-        let path = dir.join(SPEC_FILE);
-        let text = fs::read_to_string(&path).map_err(|e| {
-            Error::records(&path, format!("cannot read it ({e}); is {} a results folder?", dir.display()))
-        })?;
+        let (path, text) = records::read_spec_text(dir)?;
         let mut spec: Spec =
             toml::from_str(&text).map_err(|e| Error::records(&path, e.message().trim().to_string()))?;
         spec.experiment.output = None;
@@ -94,7 +92,7 @@ fn rebuild_plan(spec: &Spec, text: &str, first: &Path, dirs: &[PathBuf], output:
     };
     if let Some((dir, _)) = files.iter().find(|(_, f)| f.train_examples != n || f.data_hash != data_hash) {
         return Err(Error::records(
-            dir.join("summary.json"),
+            dir.join(layout::RUN_SUMMARY),
             "trained on other data than the other runs (training-set size or data hash differ); merge only shards of one spec on the same data",
         ));
     }
@@ -103,9 +101,10 @@ fn rebuild_plan(spec: &Spec, text: &str, first: &Path, dirs: &[PathBuf], output:
             "the run folders predate configuration hashes; re-run the sweep to merge it".into(),
         ));
     }
-    let source = SpecSource { path: first.join(SPEC_FILE), text: text.to_string(), overrides: Vec::new() };
-    let mut plan = plan::build(spec, &source, n)?;
-    plan.output = output.to_path_buf();
+    let source = SpecSource { path: first.join(layout::SPEC), text: text.to_string(), overrides: Vec::new() };
+    let mut settings = plan::check(spec, &source)?;
+    settings.output = output.to_path_buf();
+    let mut plan = plan::build(settings, &source, n)?;
     plan.data_hash = data_hash;
     Ok(plan)
 }
@@ -114,15 +113,7 @@ fn rebuild_plan(spec: &Spec, text: &str, first: &Path, dirs: &[PathBuf], output:
 fn run_files(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunFile)>> {
     let mut files = Vec::new();
     for dir in dirs {
-        let runs = dir.join(RUNS);
-        let Ok(entries) = fs::read_dir(&runs) else { continue };
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(&runs, e))?.path();
-            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden && path.is_dir() {
-                files.push((path.clone(), records::read_run_file(&path)?));
-            }
-        }
+        files.extend(records::run_files(dir)?);
     }
     Ok(files)
 }
@@ -148,25 +139,6 @@ fn find_runs<'a>(plan: &Plan, dirs: &'a [PathBuf]) -> Result<Vec<&'a PathBuf>> {
         list(dirs),
         missing.join(", ")
     )))
-}
-
-/// Copies `landscape/rep<r>.csv` files the output lacks.
-fn copy_landscapes(dirs: &[PathBuf], output: &Path) -> Result<()> {
-    for dir in dirs.iter().filter(|d| !same_folder(d, output)) {
-        let Ok(entries) = fs::read_dir(dir.join(LANDSCAPE)) else { continue };
-        for entry in entries.flatten() {
-            let target = output.join(LANDSCAPE).join(entry.file_name());
-            if !target.exists() {
-                let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-                records::write_bytes(&target, &bytes)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn same_folder(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 fn list(dirs: &[PathBuf]) -> String {

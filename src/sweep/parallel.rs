@@ -1,15 +1,17 @@
 //! The only rayon code: runs every configuration of a plan in parallel, longest first, each writing its
 //! own run folder the moment it ends. Every run is sequential inside, so no number depends on threads.
 
+use super::{fingerprint, memory};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::landscape::{self, Path};
 use crate::nn::{Loss, Mlp, initialize};
-use crate::plan::{Plan, RunConfig};
-use crate::records::{self, RunFile, RunSummary, RunWriter};
-use crate::resume;
+use crate::plan::footprint::{NetShape, RunShape, footprint};
+use crate::plan::{Plan, RunConfig, Settings};
+use crate::records::{self, RunFile, RunWriter};
 use crate::rng::{self, Purpose};
-use crate::spec::{Spec, Task};
+use crate::schema::RunSummary;
+use crate::spec::Task;
+use crate::train::landscape::{self, ParamPath};
 use crate::train::{self, Context};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicBool;
@@ -25,14 +27,14 @@ pub trait Progress: Sync {
     fn finished(&self, summary: &RunSummary);
 }
 
-/// The network a spec describes, for a data set of this shape.
-pub fn network(spec: &Spec, data: &Dataset) -> Mlp {
-    let hidden: Vec<usize> = spec.model.hidden.iter().map(|&h| h as usize).collect();
+/// The network the settings describe, for a data set of this shape.
+pub fn network(settings: &Settings, data: &Dataset) -> Mlp {
+    let model = &settings.model;
     let loss = match data.task {
         Task::Classification => Loss::CrossEntropy,
         Task::Regression => Loss::MeanSquared,
     };
-    Mlp::new(data.features(), &hidden, data.outputs, spec.model.activation, spec.model.bias, loss)
+    Mlp::new(data.features(), &model.hidden, data.outputs, model.activation, model.bias, loss)
 }
 
 /// Runs `runs` (a subset of `plan.runs`) and returns their summaries in plan order.
@@ -43,18 +45,15 @@ pub fn run(
     stop: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Vec<RunSummary>> {
-    let spec = &plan.spec;
-    let net = network(spec, data);
-    let inits: Vec<Vec<f32>> = (0..spec.experiment.repeats)
-        .map(|r| initialize(&net, spec.model.init, &mut rng::stream(spec.experiment.seed, r, Purpose::Init)))
+    let settings = &plan.settings;
+    let net = network(settings, data);
+    let inits: Vec<Vec<f32>> = (0..settings.repeats)
+        .map(|r| initialize(&net, settings.model.init, &mut rng::stream(settings.seed, r, Purpose::Init)))
         .collect();
-    let n = data.train.len();
-    let probe_sizes: Vec<usize> =
-        spec.noise.probe_batch_sizes.iter().flatten().map(|b| b.resolve(n)).collect();
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
-    let results: Vec<Result<(RunSummary, Path)>> = order
+    let results: Vec<Result<(RunSummary, ParamPath)>> = order
         .par_iter()
         .with_max_len(1)
         .map(|run| {
@@ -62,11 +61,11 @@ pub fn run(
                 net: &net,
                 data,
                 init: &inits[run.repeat as usize],
-                seed: spec.experiment.seed,
-                training: &spec.training,
-                noise: &spec.noise,
-                snapshot_every: snapshot_every(spec, run),
-                probe_sizes: &probe_sizes,
+                seed: settings.seed,
+                training: &settings.training,
+                noise: &settings.noise,
+                snapshot_every: snapshot_every(settings, run),
+                probe_sizes: &plan.probe_sizes,
                 stop,
                 progress: &advance,
             };
@@ -91,8 +90,8 @@ pub fn run(
     if summaries.len() < runs.len() {
         return Err(Error::Interrupted(format!("{} of {} runs finished", summaries.len(), runs.len())));
     }
-    if spec.landscape.enabled {
-        write_landscapes(plan, runs, &net, data, &paths)?;
+    if let Some(landscape) = &settings.landscape {
+        write_landscapes(plan, landscape, runs, &net, data, &paths)?;
     }
     Ok(summaries)
 }
@@ -100,14 +99,15 @@ pub fn run(
 /// Builds and writes the landscape of every repeat from the paths its runs recorded.
 fn write_landscapes(
     plan: &Plan,
+    landscape: &crate::plan::LandscapePlan,
     runs: &[RunConfig],
     net: &Mlp,
     data: &Dataset,
-    paths: &[(String, Path)],
+    paths: &[(String, ParamPath)],
 ) -> Result<()> {
-    let spec = &plan.spec;
-    for repeat in 0..spec.experiment.repeats {
-        let members: Vec<(&RunConfig, &Path)> = runs
+    let seed = plan.settings.seed;
+    for repeat in 0..plan.settings.repeats {
+        let members: Vec<(&RunConfig, &ParamPath)> = runs
             .iter()
             .filter(|r| r.repeat == repeat)
             .filter_map(|r| paths.iter().find(|(id, _)| *id == r.id).map(|(_, p)| (r, p)))
@@ -115,19 +115,18 @@ fn write_landscapes(
         if members.is_empty() {
             continue;
         }
-        let inputs: Vec<(&Path, usize, f64)> =
+        let inputs: Vec<(&ParamPath, usize, f64)> =
             members.iter().map(|(r, p)| (*p, r.batch_size, r.learning_rate)).collect();
-        let built =
-            landscape::build(net, &data.train, &inputs, &spec.landscape, spec.experiment.seed, repeat);
+        let built = landscape::build(net, &data.train, &inputs, landscape, seed, repeat);
         let ids: Vec<&str> = members.iter().map(|(r, _)| r.id.as_str()).collect();
-        records::write_landscape(&plan.output, repeat, &ids, &built)?;
+        records::write_landscape(plan.output(), repeat, &ids, &built)?;
     }
     Ok(())
 }
 
-fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<(RunSummary, Path)> {
-    let mut writer = RunWriter::create(&plan.output, run)?;
-    let (outcome, peak_bytes) = crate::memory::measure(|| train::train(run, ctx, &mut writer));
+fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<(RunSummary, ParamPath)> {
+    let mut writer = RunWriter::create(plan.output(), run)?;
+    let (outcome, peak_bytes) = memory::measure(|| train::train(run, ctx, &mut writer));
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -139,16 +138,17 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         writer.abandon();
         return Err(Error::Interrupted(run.id.clone()));
     }
-    let mut summary = RunSummary::new(run, &outcome);
-    summary.peak_bytes = Some(peak_bytes);
-    summary.analytic_bytes = Some(crate::memory::analytic_for(run, ctx).total());
+    let mut summary = train::summarize(run, &outcome);
+    summary.peak_bytes = memory::installed().then_some(peak_bytes);
+    summary.analytic_bytes = Some(analytic_bytes(run, ctx));
+    let spec = plan.settings.provenance();
     let file = RunFile {
         config: run.clone(),
-        training: plan.spec.training.clone(),
-        model: plan.spec.model.clone(),
+        training: spec.training.clone(),
+        model: spec.model.clone(),
         data: data.description.clone(),
         summary: summary.clone(),
-        config_hash: resume::config_hash(&plan.spec, &plan.data_hash, run),
+        config_hash: fingerprint::config_hash(spec, &plan.data_hash, run),
         data_hash: plan.data_hash.clone(),
         train_examples: plan.train_examples,
     };
@@ -156,13 +156,22 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
     Ok((summary, outcome.path))
 }
 
+/// What `run` must hold by the memory model of `plan::footprint`, in bytes.
+fn analytic_bytes(run: &RunConfig, ctx: &Context<'_>) -> u64 {
+    let probe = (ctx.noise.every > 0)
+        .then(|| ctx.probe_sizes.iter().copied().max().unwrap_or(run.batch_size).max(run.batch_size) as f64);
+    let shape = RunShape {
+        batch: run.batch_size as f64,
+        examples: ctx.data.train.len() as f64,
+        momentum: ctx.training.momentum > 0.0,
+        probe,
+    };
+    footprint(&NetShape::of(ctx.net), shape).total() as u64
+}
+
 /// Updates between landscape snapshots of `run`; 0 when the landscape is off.
-fn snapshot_every(spec: &Spec, run: &RunConfig) -> u64 {
-    if spec.landscape.enabled {
-        landscape::snapshot_every(run.total_updates(), spec.landscape.points)
-    } else {
-        0
-    }
+fn snapshot_every(settings: &Settings, run: &RunConfig) -> u64 {
+    settings.landscape.map_or(0, |l| landscape::snapshot_every(run.total_updates(), l.points))
 }
 
 /// A rough work estimate: examples processed plus a fixed cost per update.

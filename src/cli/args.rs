@@ -1,5 +1,8 @@
-//! The command line (clap derive): `batchlab <spec>` runs a sweep; subcommands plan, run and friends.
+//! The command line (clap derive): `batchlab <spec>` runs a sweep; subcommands plan, run and friends. Every
+//! numeric flag has a range, so nothing a user types reaches the library out of bounds.
 
+use batchlab::plan::estimate::parse_bytes;
+use batchlab::plan::shard::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -84,15 +87,15 @@ pub struct RunArgs {
     pub resume: bool,
     /// Run only the configurations whose plan index is K mod N (default: from SLURM_ARRAY_TASK_ID and
     /// SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX and BATCHLAB_SHARDS).
-    #[arg(long, value_name = "K/N", value_parser = crate::shard::Shard::parse)]
-    pub shard: Option<crate::shard::Shard>,
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
     /// Refuse a sweep whose memory estimate exceeds this many bytes (suffixes K, M, G, T: powers of
     /// 1024); default: the machine's available memory.
-    #[arg(long, value_name = "BYTES", value_parser = crate::estimate::parse_bytes)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
     /// Worker threads (default: RAYON_NUM_THREADS, else one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// No progress bars and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -101,13 +104,22 @@ pub struct RunArgs {
 /// How to benchmark.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Batch sizes, comma-separated (1437 is the full batch).
-    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 32, 128, 1437])]
-    pub batch_sizes: Vec<usize>,
-    /// Multiplies the peers' timed epochs (20 / 500 / 800 / 1000); e.g. 0.05 for a quick look.
-    #[arg(long, default_value_t = 1.0)]
+    /// Batch sizes, comma-separated, from 1 to 1437 (the full batch of the peers' training split).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u64, 32, 128, 1437],
+          value_parser = clap::value_parser!(u64).range(1..=1437))]
+    pub batch_sizes: Vec<u64>,
+    /// Multiplies the peers' timed epochs (20 / 500 / 800 / 1000); e.g. 0.05 for a quick look (0 < s <= 100).
+    #[arg(long, default_value_t = 1.0, value_parser = epoch_scale)]
     pub epoch_scale: f64,
-    /// Measurements per batch size; the table shows the median.
-    #[arg(long, default_value_t = 3)]
+    /// Measurements per batch size; the table shows the median (1 to 1000).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub repeats: u64,
+}
+
+/// A finite scale in (0, 100].
+fn epoch_scale(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 100.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a scale; allowed: a number above 0 and at most 100, e.g. 0.05")),
+    }
 }

@@ -2,7 +2,7 @@
 //! and their unfinished folders are removed; completed runs stay), a second one exits at once. Also the
 //! command line that resumes an interrupted sweep.
 
-use crate::error::EXIT_INTERRUPTED;
+use batchlab::error::EXIT_INTERRUPTED;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set by the first SIGINT or SIGTERM.

@@ -1,14 +1,16 @@
-//! `batchlab bench`: trains the peers' reference model (64 -> 64 ReLU -> 10, plain SGD, lr 0.05, the
-//! same digits split and initial weights as ../shared/peers/bench_peers.py) at each batch size on one
-//! thread, and prints the same table as the peers' script, so both can be run back to back.
+//! The peers' reference task behind `batchlab bench` (not the criterion benches in benches/): trains
+//! their reference model (64 -> 64 ReLU -> 10, plain SGD, lr 0.05, the same digits split and initial
+//! weights as ../shared/peers/bench_peers.py) at each batch size on one thread, and prints the same table
+//! as the peers' script, so both can be run back to back.
 
 use crate::data::{self, Dataset, Examples, Targets};
-use crate::error::{DataError, Result};
+use crate::error::{DataError, Error, Result};
 use crate::nn::{Loss, Mlp};
-use crate::noise::{self, NoiseRecord};
-use crate::plan::{RunConfig, updates_per_epoch};
-use crate::spec::{Activation, LastBatch, NoiseSpec, Task, TrainingSpec};
-use crate::train::{self, Context, EpochRecord, IterationRecord, Recorder};
+use crate::plan::{NoisePlan, RunConfig, updates_per_epoch};
+use crate::report::Table;
+use crate::schema::{EpochRecord, IterationRecord, NoiseRecord};
+use crate::spec::{Activation, LastBatch, Task, TrainingSpec};
+use crate::train::{self, Context, Recorder, noise};
 use ndarray::Array2;
 use serde::Deserialize;
 use std::fmt::Write;
@@ -156,7 +158,7 @@ pub fn train_single(
         updates_per_epoch: updates,
         last_batch_size: last,
     };
-    let noise = NoiseSpec { every: 0, ..NoiseSpec::default() };
+    let noise = NoisePlan { every: 0, probes: 0, probe_batch_sizes: Vec::new() };
     let stop = AtomicBool::new(false);
     let ctx = Context {
         net,
@@ -173,9 +175,16 @@ pub fn train_single(
     train::train(&run, &ctx, recorder)
 }
 
-/// Measures each batch size: one warm-up epoch, then `epochs(b)` timed epochs, `repeats` times.
+/// Measures each batch size (1 to 1437): one warm-up epoch, then `epochs(b)` timed epochs (at least 1),
+/// `repeats` times (at least 1).
 pub fn run(sizes: &[(usize, u64)], repeats: u64) -> Result<Vec<BenchRow>> {
     let data = reference_data()?;
+    let n = data.train.len();
+    if repeats == 0 || sizes.iter().any(|&(b, epochs)| b == 0 || b > n || epochs == 0) {
+        return Err(Error::Refused(format!(
+            "bench needs at least one repeat and one timed epoch, and batch sizes from 1 to {n}"
+        )));
+    }
     let (net, init) = reference_model()?;
     let mut rows = Vec::new();
     for &(b, epochs) in sizes {
@@ -242,26 +251,31 @@ pub fn checkpoint_seconds(data: &Dataset, net: &Mlp, params: &[f32], b: usize) -
 
 /// The table in the peers' format, plus the GEMM comparison for the full batch.
 pub fn table(rows: &[BenchRow], n: usize, flops_per_example: f64, gemm_gflops: f64) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "| stack | B | steps/epoch | timed epochs | s/epoch (median) | s/epoch (best) | examples/s (median) | µs/step | final train loss |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut table = Table::new(&[
+        "stack",
+        "B",
+        "steps/epoch",
+        "timed epochs",
+        "s/epoch (median)",
+        "s/epoch (best)",
+        "examples/s (median)",
+        "µs/step",
+        "final train loss",
+    ]);
     for r in rows {
-        let _ = writeln!(
-            out,
-            "| batchlab | {} | {} | {} | {:.4e} | {:.4e} | {:.0} | {:.2} | {:.4} |",
-            r.batch_size,
-            r.steps_per_epoch,
-            r.epochs,
-            r.s_per_epoch_median,
-            r.s_per_epoch_best,
-            r.examples_per_s(n),
-            r.s_per_epoch_median / r.steps_per_epoch as f64 * 1e6,
-            r.final_train_loss
-        );
+        table.push(vec![
+            "batchlab".into(),
+            r.batch_size.to_string(),
+            r.steps_per_epoch.to_string(),
+            r.epochs.to_string(),
+            format!("{:.4e}", r.s_per_epoch_median),
+            format!("{:.4e}", r.s_per_epoch_best),
+            format!("{:.0}", r.examples_per_s(n)),
+            format!("{:.2}", r.s_per_epoch_median / r.steps_per_epoch as f64 * 1e6),
+            format!("{:.4}", r.final_train_loss),
+        ]);
     }
+    let mut out = table.markdown();
     if let Some(full) = rows.iter().find(|r| r.batch_size == n) {
         let achieved = full.examples_per_s(n) * flops_per_example / 1e9;
         let _ = writeln!(

@@ -5,61 +5,17 @@
 //! first two principal directions of all runs' parameter paths of a repeat (H. Li, Z. Xu, G. Taylor,
 //! C. Studer, T. Goldstein (2018), "Visualizing the Loss Landscape of Neural Nets", NeurIPS).
 
-use serde::{Deserialize, Serialize};
-
-/// A point of a run's path: a row of `runs/<id>/trajectory.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrajectoryRecord {
-    /// Updates made (0 = the initial weights).
-    pub iteration: u64,
-    /// First coordinate in the plane.
-    pub w0: f64,
-    /// Second coordinate in the plane.
-    pub w1: f64,
-    /// Full-batch training loss at this point.
-    pub loss: f64,
-}
-
-/// A grid point: a row of `landscape/rep<r>.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LandscapeRecord {
-    /// First coordinate in the plane.
-    pub w0: f64,
-    /// Second coordinate in the plane.
-    pub w1: f64,
-    /// Full-batch training loss there.
-    pub loss: f64,
-}
-
-/// A gradient direction drawn at a point of a trajectory: a row of `runs/<id>/arrows.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ArrowRecord {
-    /// Which point along the trajectory (0, 1, ...).
-    pub point: u64,
-    /// Updates made when the point was reached.
-    pub iteration: u64,
-    /// First coordinate of the point.
-    pub w0: f64,
-    /// Second coordinate of the point.
-    pub w1: f64,
-    /// `full` for the full-batch gradient, `mini` for one mini-batch gradient of the run's batch size.
-    pub kind: String,
-    /// First component of the negative gradient (the descent direction) in the plane.
-    pub g0: f64,
-    /// Second component of the negative gradient in the plane.
-    pub g1: f64,
-}
-
+use super::noise::{self, Scratch};
 use crate::data::Examples;
-use crate::nn::{Mlp, Workspace};
-use crate::noise::{self, Scratch};
+use crate::nn::{CHUNK_ROWS, Mlp, Workspace};
+use crate::plan::LandscapePlan;
 use crate::rng::{self, Purpose};
-use crate::spec::LandscapeSpec;
+use crate::schema::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
 use rand::seq::index;
 
 /// Parameters recorded along one run's path.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Path {
+pub struct ParamPath {
     /// Updates made at each snapshot.
     pub iterations: Vec<u64>,
     /// The parameter vector at each snapshot.
@@ -93,7 +49,7 @@ pub fn snapshot_every(total_updates: u64, points: u64) -> u64 {
 
 /// The plane of a repeat's paths: the parameter axes themselves for a two-parameter model, otherwise the
 /// first two principal directions of every snapshot of every run, through their mean.
-pub fn plane(paths: &[&Path], dims: usize) -> Plane {
+pub fn plane(paths: &[&ParamPath], dims: usize) -> Plane {
     if dims == 2 {
         return Plane { origin: vec![0.0, 0.0], d0: vec![1.0, 0.0], d1: vec![0.0, 1.0] };
     }
@@ -155,14 +111,14 @@ impl Plane {
 pub fn build(
     net: &Mlp,
     data: &Examples,
-    runs: &[(&Path, usize, f64)],
-    spec: &LandscapeSpec,
+    runs: &[(&ParamPath, usize, f64)],
+    plan: &LandscapePlan,
     seed: u64,
     repeat: u64,
 ) -> Landscape {
-    let paths: Vec<&Path> = runs.iter().map(|r| r.0).collect();
+    let paths: Vec<&ParamPath> = runs.iter().map(|r| r.0).collect();
     let plane = plane(&paths, net.params);
-    let mut ws = Workspace::new(net, 256);
+    let mut ws = Workspace::new(net, CHUNK_ROWS);
     let loss = |ws: &mut Workspace, params: &[f32]| net.evaluate(params, ws, data).mean_loss();
     let mut scratch = Scratch::new(net);
     let runs_out = runs
@@ -182,11 +138,11 @@ pub fn build(
                 learning_rate_bits: learning_rate.to_bits(),
             };
             let mut rng = rng::stream(seed, repeat, purpose);
-            let arrows = arrows(net, data, &plane, path, batch_size, spec, &mut rng, &mut scratch);
+            let arrows = arrows(net, data, &plane, path, batch_size, plan, &mut rng, &mut scratch);
             (trajectory, arrows)
         })
         .collect::<Vec<_>>();
-    let grid = grid(&plane, &runs_out, spec.grid as usize, |p| loss(&mut ws, p));
+    let grid = grid(&plane, &runs_out, plan.grid, |p| loss(&mut ws, p));
     Landscape { grid, runs: runs_out }
 }
 
@@ -195,14 +151,14 @@ fn arrows(
     net: &Mlp,
     data: &Examples,
     plane: &Plane,
-    path: &Path,
+    path: &ParamPath,
     batch_size: usize,
-    spec: &LandscapeSpec,
+    plan: &LandscapePlan,
     rng: &mut impl rand::Rng,
     scratch: &mut Scratch,
 ) -> Vec<ArrowRecord> {
     let count = path.params.len();
-    let wanted = (spec.arrow_points as usize).min(count);
+    let wanted = plan.arrow_points.min(count);
     let mut out = Vec::new();
     let mut g = vec![0.0f64; net.params];
     for point in 0..wanted {
@@ -224,7 +180,7 @@ fn arrows(
             });
         };
         push("full", &full.gradient);
-        for _ in 0..spec.arrows {
+        for _ in 0..plan.arrows {
             let rows: Vec<usize> = index::sample(rng, data.len(), batch_size.min(data.len())).into_vec();
             noise::batch_gradient(net, params, data, &rows, scratch, &mut g);
             push("mini", &g);
@@ -280,7 +236,7 @@ mod tests {
         // (the wiggle is +-0.5 in a pattern orthogonal to i - mean): d0 = (1, 1, 0)/sqrt 2, d1 = (0, 0, 1).
         let wiggle = [0.5f32, -0.5, -0.5, 0.5];
         let params: Vec<Vec<f32>> = (0..20).map(|i| vec![i as f32, i as f32, wiggle[i % 4]]).collect();
-        let path = Path { iterations: (0..20).collect(), params };
+        let path = ParamPath { iterations: (0..20).collect(), params };
         let plane = plane(&[&path], 3);
         let s = std::f64::consts::FRAC_1_SQRT_2;
         assert!((plane.d0[0].abs() - s).abs() < 1e-6 && (plane.d0[1].abs() - s).abs() < 1e-6);

@@ -1,5 +1,4 @@
-//! Resuming and sharing a results folder: the fingerprint of every run's resolved configuration, and which
-//! planned runs a folder already holds complete.
+//! Fingerprints: the SHA-256 of the examples a sweep trains on and of every run's resolved configuration.
 //!
 //! A run folder counts as done only when its summary.json (written last, just before the folder is renamed
 //! into place) holds the hash this process computes for the same run. The hash is SHA-256 over the
@@ -8,12 +7,10 @@
 //! computes, unlike Rust's `DefaultHasher`, which may change between compiler versions.
 
 use crate::data::{Dataset, Examples, Targets};
-use crate::plan::{Plan, RunConfig};
-use crate::records::{self, RUNS, RunFile};
+use crate::plan::RunConfig;
 use crate::spec::{PlotsSpec, Spec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::path::Path;
 
 /// SHA-256 of the training and test examples (features and targets), as lowercase hex.
 pub fn data_hash(data: &Dataset) -> String {
@@ -69,13 +66,6 @@ pub fn config_hash(spec: &Spec, data_hash: &str, run: &RunConfig) -> String {
     // look unfinished, never wrongly finished.
     let text = serde_json::to_string(&resolved).unwrap_or_default();
     hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// The record of `run` in `output` when its folder is complete and was computed from the same resolved
-/// configuration; `None` when absent, unreadable or different.
-pub fn completed(output: &Path, plan: &Plan, run: &RunConfig) -> Option<RunFile> {
-    let file = records::read_run_file(&output.join(RUNS).join(&run.id)).ok()?;
-    (file.config_hash == config_hash(&plan.spec, &plan.data_hash, run)).then_some(file)
 }
 
 /// Lowercase hex of `bytes`.

@@ -1,6 +1,7 @@
 //! The report of a results folder: pure renderers returning report.md and a self-contained report.html
-//! (figures inlined as SVG). `records` writes them.
+//! (figures inlined as SVG), both from the same [`Table`]s and sentences. `records` writes them.
 
+use super::table::{Table, escape};
 use crate::analysis::{self, Analysis};
 use crate::figures::Figure;
 use crate::figures::series::{Group, batch_label};
@@ -20,20 +21,26 @@ const COLUMNS: [&str; 9] = [
     "B_simple end",
 ];
 
+const TRADEOFF_NOTE: &str = "Each batch size at the learning rate that reached the target in the fewest steps \
+     (mean over repeats; every repeat must reach it). Times to the target are interpolated linearly between \
+     epoch checkpoints. TV ratio = sum |L(t+1) − L(t)| / |L(first) − L(last)|, 1 for a monotone curve. \
+     analysis.csv and analysis_runs.csv hold every number.";
+
 /// report.md: the spec, the summary table per batch size, then every figure with its caption.
 pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
+    let settings = &results.settings;
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", results.spec.experiment.name);
-    if let Some(d) = &results.spec.experiment.description {
+    let _ = writeln!(out, "# {}\n", settings.name);
+    if let Some(d) = &settings.description {
         let _ = writeln!(out, "{d}\n");
     }
     let _ = writeln!(out, "## Summary per batch size\n\n{}\n", spread_note(results));
-    let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
-    let _ = writeln!(out, "|{}", " ---: |".repeat(COLUMNS.len()));
-    for row in table(results) {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
-    }
-    markdown_tradeoffs(&mut out, analysis);
+    out.push_str(&summary(results).markdown());
+    let _ =
+        writeln!(out, "\n## Trade-offs\n\n{}. {TRADEOFF_NOTE}\n", capitalise(&analysis.target.describe()));
+    out.push_str(&tradeoffs(analysis).markdown());
+    let _ = writeln!(out, "\n{}\n", analysis.smoothness_verdict);
+    let _ = writeln!(out, "{}.", capitalise(&analysis::text::critical_line(analysis)));
     let _ = writeln!(out, "\n## Figures\n");
     for f in figures {
         let file = if f.png.is_some() { format!("{}.png", f.name) } else { format!("{}.svg", f.name) };
@@ -45,23 +52,21 @@ pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> S
 
 /// report.html: the same content, self-contained, figures inlined as SVG.
 pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
-    let name = escape(&results.spec.experiment.name);
+    let settings = &results.settings;
+    let name = escape(&settings.name);
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{name}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<h1>{name}</h1>\n"
     );
-    if let Some(d) = &results.spec.experiment.description {
+    if let Some(d) = &settings.description {
         let _ = writeln!(out, "<p>{}</p>", escape(d));
     }
-    let _ =
-        writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>\n<table>", escape(&spread_note(results)));
-    let head: String = COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
-    let _ = writeln!(out, "<tr>{head}</tr>");
-    for row in table(results) {
-        let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
-        let _ = writeln!(out, "<tr>{cells}</tr>");
-    }
-    let _ = writeln!(out, "</table>");
-    html_tradeoffs(&mut out, analysis);
+    let _ = writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>", escape(&spread_note(results)));
+    out.push_str(&summary(results).html());
+    let note = format!("{}. {TRADEOFF_NOTE}", capitalise(&analysis.target.describe()));
+    let _ = writeln!(out, "<h2>Trade-offs</h2>\n<p>{}</p>", escape(&note));
+    out.push_str(&tradeoffs(analysis).html());
+    let _ = writeln!(out, "<p>{}</p>", escape(&analysis.smoothness_verdict));
+    let _ = writeln!(out, "<p>{}.</p>", escape(&capitalise(&analysis::text::critical_line(analysis))));
     let _ = writeln!(out, "<h2>Figures</h2>");
     for f in figures {
         let _ = writeln!(
@@ -80,36 +85,23 @@ pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> Strin
     out
 }
 
-/// The trade-off section of report.md: target, answer table, smoothness verdict, critical batch size.
-fn markdown_tradeoffs(out: &mut String, a: &Analysis) {
-    let _ = writeln!(out, "\n## Trade-offs\n\n{}. {TRADEOFF_NOTE}\n", capitalise(&a.target.describe()));
-    let _ = writeln!(out, "| {} |", analysis::text::COLUMNS.join(" | "));
-    let _ = writeln!(out, "|{}", " ---: |".repeat(analysis::text::COLUMNS.len()));
-    for row in analysis::text::rows(a) {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
-    }
-    let _ = writeln!(out, "\n{}\n", a.smoothness_verdict);
-    let _ = writeln!(out, "{}.", capitalise(&analysis::text::critical_line(a)));
+/// The analysis as a terminal prints it: the target, the answer table, the critical batch size and the
+/// smoothness verdict.
+pub fn terminal(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", analysis.target.describe());
+    out.push_str(&tradeoffs(analysis).text());
+    let _ = writeln!(out, "{}", analysis::text::critical_line(analysis));
+    let _ = writeln!(out, "{}", analysis.smoothness_verdict);
+    out
 }
 
-/// The trade-off section of report.html.
-fn html_tradeoffs(out: &mut String, a: &Analysis) {
-    let note = format!("{}. {TRADEOFF_NOTE}", capitalise(&a.target.describe()));
-    let _ = writeln!(out, "<h2>Trade-offs</h2>\n<p>{}</p>\n<table>", escape(&note));
-    let head: String = analysis::text::COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect();
-    let _ = writeln!(out, "<tr>{head}</tr>");
-    for row in analysis::text::rows(a) {
-        let cells: String = row.iter().map(|c| format!("<td>{}</td>", escape(c))).collect();
-        let _ = writeln!(out, "<tr>{cells}</tr>");
-    }
-    let _ = writeln!(out, "</table>\n<p>{}</p>", escape(&a.smoothness_verdict));
-    let _ = writeln!(out, "<p>{}.</p>", escape(&capitalise(&analysis::text::critical_line(a))));
+/// The answer table: one row per batch size at its chosen rate.
+fn tradeoffs(analysis: &Analysis) -> Table {
+    let mut table = Table::new(&analysis::text::COLUMNS);
+    analysis::text::rows(analysis).into_iter().for_each(|r| table.push(r));
+    table
 }
-
-const TRADEOFF_NOTE: &str = "Each batch size at the learning rate that reached the target in the fewest steps \
-     (mean over repeats; every repeat must reach it). Times to the target are interpolated linearly between \
-     epoch checkpoints. TV ratio = sum |L(t+1) − L(t)| / |L(first) − L(last)|, 1 for a monotone curve. \
-     analysis.csv and analysis_runs.csv hold every number.";
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
@@ -128,16 +120,18 @@ pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
 ";
 
 fn spread_note(results: &Results) -> String {
-    let repeats = results.spec.experiment.repeats;
+    let repeats = results.settings.repeats;
     format!(
         "Mean over {repeats} repeat(s); accuracy shows the range over repeats in brackets. \
          B_simple is the gradient noise scale tr(Σ)/|G|² at the first and last checkpoint (noise.csv)."
     )
 }
 
-/// The summary table's cells, one row per batch size.
-fn table(results: &Results) -> Vec<Vec<String>> {
-    crate::figures::series::groups(results).iter().map(row).collect()
+/// The summary table: one row per batch size (and rate).
+fn summary(results: &Results) -> Table {
+    let mut table = Table::new(&COLUMNS);
+    crate::figures::series::groups(results).iter().for_each(|g| table.push(row(g)));
+    table
 }
 
 fn row(g: &Group<'_>) -> Vec<String> {
@@ -180,8 +174,4 @@ fn with_range(values: &[f64]) -> String {
 /// Four significant digits, scientific below 0.01.
 fn number(v: f64) -> String {
     if v != 0.0 && v.abs() < 0.01 { format!("{v:.3e}") } else { format!("{v:.4}") }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -7,16 +7,17 @@
 //! parameters with gradient, previous gradient, momentum and noise-probe state, and workspaces of
 //! activations and errors at its batch size. Work counts multiply-adds of training, evaluation and probes.
 
+use super::footprint::{NetShape, RunShape, footprint};
+use super::{Plan, Settings, SourcePlan};
 use crate::error::SpecError;
-use crate::plan::Plan;
-use crate::spec::{BatchSize, Generator, Source, Spec, SpecSource};
+use crate::spec::{BatchSize, Generator, SpecSource};
 use std::fmt;
-use std::path::Path;
 
 /// Work above this many multiply-adds is refused: months of CPU time.
 pub const MAX_MULTIPLY_ADDS: f64 = 1e17;
-/// Examples the evaluation and noise passes process at once.
-const CHUNK: f64 = 256.0;
+/// Most feature values a generator may draw (1 GiB of f32) whatever the memory: more is a typo, and the
+/// allocation would abort rather than fail.
+pub const MAX_SYNTHETIC_VALUES: f64 = (1u64 << 28) as f64;
 
 /// What the machine allows.
 #[derive(Debug, Clone, Copy)]
@@ -92,79 +93,75 @@ impl fmt::Display for Estimate {
     }
 }
 
-/// Estimates a sweep of `spec` on data of `shape`, with runs of batch sizes `batches` (resolved).
-pub fn estimate(spec: &Spec, shape: Shape, batches: &[f64], threads: usize) -> Estimate {
-    let widths: Vec<f64> = spec.model.hidden.iter().map(|&h| h as f64).chain([shape.outputs]).collect();
-    let mut fan_in = shape.features;
-    let (mut weights, mut params) = (0.0, 0.0);
-    for &w in &widths {
-        weights += fan_in * w;
-        params += fan_in * w + if spec.model.bias { w } else { 0.0 };
-        fan_in = w;
-    }
-    let noise = spec.noise.every > 0;
-    // params, gradient, previous gradient (f32), decay mask (bool); momentum (f32); probe state (f32 + 4 f64).
-    let param_bytes = params
-        * (13.0 + if spec.training.momentum > 0.0 { 4.0 } else { 0.0 } + if noise { 36.0 } else { 0.0 });
-    let units: f64 = widths.iter().sum();
-    let per_example = shape.features + shape.outputs + 1.0 + 2.0 * units;
-    let workspace = |b: f64| 4.0 * b * per_example;
+/// Estimates a sweep of `settings` on data of `shape`, with runs of batch sizes `batches` (resolved).
+pub fn estimate(settings: &Settings, shape: Shape, batches: &[f64], threads: usize) -> Estimate {
+    let model = &settings.model;
+    let net = NetShape {
+        inputs: shape.features,
+        widths: model.hidden.iter().map(|&h| h as f64).chain([shape.outputs]).collect(),
+        bias: model.bias,
+    };
     let largest = batches.iter().copied().fold(1.0, f64::max);
-    let workspace_bytes =
-        workspace(largest) + workspace(CHUNK.min(shape.train)) * if noise { 2.0 } else { 1.0 };
+    let noise = settings.noise.every > 0;
+    let run = footprint(
+        &net,
+        RunShape {
+            batch: largest,
+            examples: shape.train,
+            momentum: settings.training.momentum > 0.0,
+            probe: noise.then(|| largest.max(probe_sizes(settings, shape.train).fold(0.0, f64::max))),
+        },
+    );
+    let params = net.params();
     let examples = shape.train + shape.test;
     let data_bytes = 2.0 * examples * 4.0 * (shape.features + 1.0);
-    let runs = batches.len() as f64 * spec.experiment.repeats as f64 * rates(spec);
+    let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
     let concurrent = runs.min(threads as f64);
-    let l = &spec.landscape;
-    let landscape =
-        if l.enabled { runs * l.points as f64 * params * 4.0 + (l.grid as f64).powi(2) * 24.0 } else { 0.0 };
-    let shared_bytes = landscape + spec.experiment.repeats as f64 * params * 4.0;
-    let p = &spec.plots;
+    let landscape = settings
+        .landscape
+        .map_or(0.0, |l| runs * l.points as f64 * params * 4.0 + (l.grid as f64).powi(2) * 24.0);
+    let shared_bytes = landscape + settings.repeats as f64 * params * 4.0;
+    let p = &settings.plots;
     let scale = f64::from(p.dpi.max(50)) / 100.0;
     let figure_bytes =
         if p.enabled { f64::from(p.width) * f64::from(p.height) * scale * scale * 4.0 } else { 0.0 };
-    let total_bytes = data_bytes + shared_bytes + figure_bytes + concurrent * (param_bytes + workspace_bytes);
-    let multiply_adds = work(spec, shape, batches, weights);
-    let batch_dominates = largest > per_example;
+    let total_bytes = data_bytes + shared_bytes + figure_bytes + concurrent * run.total();
     Estimate {
         data_bytes,
-        param_bytes,
-        workspace_bytes,
+        param_bytes: run.per_parameter(),
+        workspace_bytes: run.workspaces(),
         concurrent,
-        batch_dominates,
+        batch_dominates: largest > net.workspace(1.0) / 4.0,
         shared_bytes,
         figure_bytes,
         total_bytes,
-        multiply_adds,
+        multiply_adds: work(settings, shape, batches, net.weights()),
     }
 }
 
 /// Multiply-adds: training (forward + backward = 3 x weights per example), an evaluation per epoch, the
 /// probes at every checkpoint, and the landscape grid.
-fn work(spec: &Spec, shape: Shape, batches: &[f64], weights: f64) -> f64 {
-    let epochs = spec.training.epochs as f64;
+fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> f64 {
+    let epochs = settings.training.epochs as f64;
     let per_config =
         epochs * shape.train * 3.0 * weights + (epochs + 1.0) * (shape.train + shape.test) * weights;
-    let n = &spec.noise;
+    let n = &settings.noise;
     let checkpoints = if n.every > 0 { epochs / n.every as f64 + 2.0 } else { 0.0 };
-    let probe_examples: f64 = match &n.probe_batch_sizes {
-        Some(sizes) => sizes.iter().map(|b| resolve(*b, shape.train)).sum(),
-        None => batches.iter().sum::<f64>() / batches.len().max(1) as f64,
+    let probe_examples: f64 = if n.probe_batch_sizes.is_empty() {
+        batches.iter().sum::<f64>() / batches.len().max(1) as f64
+    } else {
+        probe_sizes(settings, shape.train).sum()
     };
     let probes = checkpoints * (shape.train * 3.0 + n.probes as f64 * probe_examples * 3.0) * weights;
-    let runs = batches.len() as f64 * spec.experiment.repeats as f64 * rates(spec);
-    let l = &spec.landscape;
-    let grid = if l.enabled {
-        spec.experiment.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights
-    } else {
-        0.0
-    };
+    let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
+    let grid = settings
+        .landscape
+        .map_or(0.0, |l| settings.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights);
     runs * (per_config + probes) + grid
 }
 
-fn rates(spec: &Spec) -> f64 {
-    spec.sweep.learning_rates.as_ref().map_or(1.0, |r| r.len() as f64)
+fn probe_sizes(settings: &Settings, n: f64) -> impl Iterator<Item = f64> + '_ {
+    settings.noise.probe_batch_sizes.iter().map(move |b| resolve(*b, n))
 }
 
 fn resolve(b: BatchSize, n: f64) -> f64 {
@@ -176,29 +173,48 @@ fn resolve(b: BatchSize, n: f64) -> f64 {
 
 /// Refuses, before the data is loaded, a spec whose model, synthetic data, landscape or figures alone
 /// exceed the limits. csv and idx files are bounded below by their size on disk.
-pub fn before_data(spec: &Spec, src: &SpecSource, base_dir: &Path, limits: &Limits) -> Result<(), SpecError> {
-    let d = &spec.data;
-    let file_len = |p: Option<&Path>| {
-        p.map(|p| if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0.0, |m| m.len() as f64)
-    };
-    let (shape, file_bytes) = match d.source {
-        Source::Digits => (Shape { features: 64.0, outputs: 10.0, train: 1797.0, test: 0.0 }, 0.0),
-        Source::Synthetic => {
-            let outputs = if d.generator == Some(Generator::Linear) { 1.0 } else { d.classes as f64 };
-            (Shape { features: d.features as f64, outputs, train: d.samples as f64, test: 0.0 }, 0.0)
+pub fn before_data(settings: &Settings, src: &SpecSource, limits: &Limits) -> Result<(), SpecError> {
+    let file_bytes: f64 = settings
+        .data
+        .source
+        .files()
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len() as f64)
+        .sum();
+    let shape = match &settings.data.source {
+        SourcePlan::Digits => Shape { features: 64.0, outputs: 10.0, train: 1797.0, test: 0.0 },
+        SourcePlan::Synthetic(s) => {
+            let outputs = if s.generator == Generator::Linear { 1.0 } else { s.classes as f64 };
+            Shape { features: s.features as f64, outputs, train: s.samples as f64, test: 0.0 }
         }
-        Source::Csv | Source::Idx => (
-            Shape { features: 1.0, outputs: 2.0, train: 1.0, test: 0.0 },
-            file_len(d.path.as_deref()) + file_len(d.labels.as_deref()),
-        ),
+        SourcePlan::Csv { .. } | SourcePlan::Idx { .. } => {
+            Shape { features: 1.0, outputs: 2.0, train: 1.0, test: 0.0 }
+        }
     };
-    let batches: Vec<f64> = spec.sweep.batch_sizes.iter().map(|b| resolve(*b, shape.train)).collect();
-    let mut estimate = estimate(spec, shape, &batches, 1);
+    let batches: Vec<f64> = settings.sweep.batch_sizes.iter().map(|b| resolve(*b, shape.train)).collect();
+    let mut estimate = estimate(settings, shape, &batches, 1);
     estimate.data_bytes += file_bytes;
     estimate.total_bytes += file_bytes;
-    refuse(spec, src, &estimate, limits)
+    refuse(settings, src, &estimate, limits)?;
+    synthetic_values(settings, src)
+}
+
+/// Refuses a generator asked for more than [`MAX_SYNTHETIC_VALUES`] feature values.
+fn synthetic_values(settings: &Settings, src: &SpecSource) -> Result<(), SpecError> {
+    let SourcePlan::Synthetic(s) = &settings.data.source else { return Ok(()) };
+    let values = s.samples as f64 * s.features as f64;
+    if values <= MAX_SYNTHETIC_VALUES {
+        return Ok(());
+    }
+    let key = if s.features > s.samples { "data.features" } else { "data.samples" };
+    Err(src.error(
+        key,
+        format!(
+            "data.samples x data.features = {} x {} exceeds {MAX_SYNTHETIC_VALUES} values",
+            s.samples, s.features
+        ),
+    ))
 }
 
 /// The estimate for a built plan and loaded data; refuses it when it exceeds the limits.
@@ -208,15 +224,16 @@ pub fn after_plan(
     src: &SpecSource,
     limits: &Limits,
 ) -> Result<Estimate, SpecError> {
+    let settings = &plan.settings;
     let per_config: Vec<f64> =
-        plan.spec.sweep.batch_sizes.iter().map(|b| resolve(*b, plan.train_examples as f64)).collect();
-    let estimate = estimate(&plan.spec, shape, &per_config, limits.threads);
-    refuse(&plan.spec, src, &estimate, limits)?;
+        settings.sweep.batch_sizes.iter().map(|b| resolve(*b, plan.train_examples as f64)).collect();
+    let estimate = estimate(settings, shape, &per_config, limits.threads);
+    refuse(settings, src, &estimate, limits)?;
     Ok(estimate)
 }
 
 /// The error for an estimate above the memory cap or the work limit, placed at the key that dominates.
-fn refuse(spec: &Spec, src: &SpecSource, e: &Estimate, limits: &Limits) -> Result<(), SpecError> {
+fn refuse(settings: &Settings, src: &SpecSource, e: &Estimate, limits: &Limits) -> Result<(), SpecError> {
     if let Some(cap) = limits.max_memory
         && e.total_bytes > cap as f64
     {
@@ -227,7 +244,7 @@ fn refuse(spec: &Spec, src: &SpecSource, e: &Estimate, limits: &Limits) -> Resul
             format!("the {cap} available (MemAvailable in /proc/meminfo)")
         };
         return Err(src.error(
-            dominant_key(spec, e),
+            dominant_key(settings, e),
             format!(
                 "the sweep needs {e}: more than {limit}; shrink what dominates, lower --threads, or raise \
                  --max-memory if you know better"
@@ -248,10 +265,10 @@ fn refuse(spec: &Spec, src: &SpecSource, e: &Estimate, limits: &Limits) -> Resul
 }
 
 /// The spec key behind the largest share of the estimate.
-fn dominant_key(spec: &Spec, e: &Estimate) -> &'static str {
-    let data_key = match spec.data.source {
-        Source::Synthetic if spec.data.features > spec.data.samples => "data.features",
-        Source::Synthetic => "data.samples",
+fn dominant_key(settings: &Settings, e: &Estimate) -> &'static str {
+    let data_key = match &settings.data.source {
+        SourcePlan::Synthetic(s) if s.features > s.samples => "data.features",
+        SourcePlan::Synthetic(_) => "data.samples",
         _ => "data.path",
     };
     let parts = [
@@ -261,7 +278,10 @@ fn dominant_key(spec: &Spec, e: &Estimate) -> &'static str {
             e.concurrent * e.workspace_bytes,
             if e.batch_dominates { "sweep.batch_sizes" } else { "model.hidden" },
         ),
-        (e.shared_bytes, if spec.landscape.enabled { "landscape.points" } else { "experiment.repeats" }),
+        (
+            e.shared_bytes,
+            if settings.landscape.is_some() { "landscape.points" } else { "experiment.repeats" },
+        ),
         (e.figure_bytes, "plots.width"),
     ];
     parts.iter().fold((f64::MIN, "model.hidden"), |best, &(v, k)| if v > best.0 { (v, k) } else { best }).1
@@ -315,12 +335,14 @@ pub fn bytes(b: f64) -> String {
 mod tests {
     use super::*;
 
-    fn spec(hidden: &str) -> Spec {
-        toml::from_str(&format!(
+    fn spec(hidden: &str) -> Settings {
+        let text = format!(
             "[experiment]\nname = \"a\"\n[model]\nhidden = {hidden}\n[training]\nepochs = 2\nlearning_rate = 0.1\n\
              [sweep]\nbatch_sizes = [1, 100]\n[noise]\nevery = 0\n[plots]\nenabled = false\n"
-        ))
-        .expect("spec")
+        );
+        let spec = toml::from_str(&text).expect("spec");
+        let source = SpecSource { path: "spec.toml".into(), text, overrides: Vec::new() };
+        super::super::check(&spec, &source).expect("a valid spec")
     }
 
     #[test]
@@ -334,11 +356,12 @@ mod tests {
 
     #[test]
     fn a_softmax_regression_counts_its_parameters_and_workspaces() {
-        // 10 features -> 3 classes: 33 parameters x 13 bytes; workspace at B = 100: 4 x 100 x (10 + 3 + 1 + 6).
+        // 10 features -> 3 classes: 33 parameters x 13 bytes; workspaces at B = 100 and for evaluation (100
+        // rows, all of N): 4 x 100 x (10 + 3 + 1 + 6) each, and the shuffle order of 100 indices.
         let shape = Shape { features: 10.0, outputs: 3.0, train: 100.0, test: 0.0 };
         let e = estimate(&spec("[]"), shape, &[1.0, 100.0], 4);
         assert_eq!(e.param_bytes, 33.0 * 13.0);
-        assert_eq!(e.workspace_bytes, 4.0 * 100.0 * 20.0 * 2.0);
+        assert_eq!(e.workspace_bytes, 4.0 * 100.0 * 20.0 * 2.0 + 8.0 * 100.0);
         assert_eq!(e.concurrent, 2.0);
         // 2 epochs x 100 examples x 3 x 30 weights + 3 evaluations x 100 x 30, for 2 runs.
         assert_eq!(e.multiply_adds, 2.0 * (2.0 * 100.0 * 90.0 + 3.0 * 100.0 * 30.0));

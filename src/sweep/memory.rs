@@ -1,4 +1,5 @@
-//! Memory: a counting global allocator with thread-local accounting, and the analytic byte count of a run.
+//! Memory as measured: a counting allocator with thread-local accounting. The binary installs it as the
+//! global allocator (src/cli/allocator.rs); tests that count allocations install it themselves.
 //!
 //! [`Counting`] wraps the system allocator and keeps, per thread, the bytes currently allocated, the peak,
 //! and how many allocations and bytes were made. The counters are `const`-initialised thread-local
@@ -7,19 +8,13 @@
 //! thread, [`measure`] around a run counts that run only, whatever runs in parallel. Memory freed on a
 //! different thread than it was allocated on would skew the counts of both threads; the training loop
 //! never does that.
-//!
-//! [`analytic`] counts what a run must hold from the network's shape and the batch size; README.md
-//! lists its terms.
+//! The analytic count beside each measurement is `plan::footprint`.
 
-use crate::nn::Mlp;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 /// The system allocator, counting bytes per thread.
 pub struct Counting;
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 thread_local! {
     /// Bytes allocated and not yet freed by this thread (can go negative when another thread's memory is
@@ -120,72 +115,19 @@ pub fn usage<T>(f: impl FnOnce() -> T) -> (T, Usage) {
     (value, usage)
 }
 
-/// Rows of the evaluation workspace (train.rs evaluates in chunks of this many examples).
-pub const EVAL_ROWS: usize = 256;
-/// Rows of the gradient-noise scratch workspace (noise.rs works in chunks of this many examples).
-pub const NOISE_ROWS: usize = 256;
-
-/// What a run of `net` with batches of `batch` examples out of `n` must hold, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Analytic {
-    /// The network's parameters, f32.
-    pub parameters: u64,
-    /// Gradient and previous gradient (f32 each), momentum velocity (f32, when momentum > 0) and the
-    /// weight-decay mask (one byte a parameter).
-    pub optimiser: u64,
-    /// Training workspace: inputs B x d, every layer's activations and errors B x width (f32), class
-    /// labels (u32) and regression targets B x outputs (f32).
-    pub batch: u64,
-    /// Evaluation workspace of [`EVAL_ROWS`] rows, and the shuffle order (N indices).
-    pub fixed: u64,
-    /// Gradient-noise scratch when checkpoints are on: a [`NOISE_ROWS`]-row workspace, an f32 and an
-    /// f64 gradient, the per-example norms (f64) and the largest probe's indices.
-    pub noise: u64,
-}
-
-impl Analytic {
-    /// The total.
-    pub fn total(&self) -> u64 {
-        self.parameters + self.optimiser + self.batch + self.fixed + self.noise
-    }
-}
-
-/// The analytic count for `net`, batch size `batch`, `n` training examples, `momentum`, and the largest
-/// probed batch size `probe` (`None` without noise checkpoints).
-pub fn analytic(net: &Mlp, batch: usize, n: usize, momentum: f64, probe: Option<usize>) -> Analytic {
-    let p = net.params as u64;
-    let velocity = if momentum > 0.0 { 4 * p } else { 0 };
-    let noise = probe.map_or(0, |largest| {
-        workspace_bytes(net, NOISE_ROWS) + 4 * p + 8 * p + 8 * NOISE_ROWS as u64 + 8 * largest as u64
-    });
-    Analytic {
-        parameters: 4 * p,
-        optimiser: 8 * p + velocity + p,
-        batch: workspace_bytes(net, batch),
-        fixed: workspace_bytes(net, EVAL_ROWS.min(n.max(1))) + 8 * n as u64,
-        noise,
-    }
-}
-
-/// The analytic count of `run` in the sweep context `ctx`.
-pub fn analytic_for(run: &crate::plan::RunConfig, ctx: &crate::train::Context<'_>) -> Analytic {
-    let probe = (ctx.noise.every > 0)
-        .then(|| ctx.probe_sizes.iter().copied().max().unwrap_or(run.batch_size).max(run.batch_size));
-    analytic(ctx.net, run.batch_size, ctx.data.train.len(), ctx.training.momentum, probe)
-}
-
-/// Bytes of a workspace of `rows` rows: inputs, labels, regression targets, activations and errors.
-pub fn workspace_bytes(net: &Mlp, rows: usize) -> u64 {
-    let widths: usize = net.layers.iter().map(|l| l.fan_out).sum();
-    let per_row = 4 * net.inputs() + 4 + 4 * net.outputs() + 2 * 4 * widths;
-    (per_row * rows.max(1)) as u64
+/// Whether [`Counting`] is this process's global allocator: the binary installs it, a test or another
+/// program linking the library may not, and then every count is zero rather than a measurement.
+pub fn installed() -> bool {
+    let ((), usage) = usage(|| drop(std::hint::black_box(Box::new(0u64))));
+    usage.allocations > 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::Loss;
-    use crate::spec::Activation;
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
 
     #[test]
     fn a_closure_that_allocates_nothing_reports_zero_allocations() {
@@ -212,14 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn workspace_of_the_digits_network_by_hand() {
-        // 64 -> 64 -> 10: per row 4*64 inputs + 4 label + 4*10 targets + 2*4*(64+10) = 892 bytes.
-        let net = Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
-        assert_eq!(workspace_bytes(&net, 1), 892);
-        assert_eq!(workspace_bytes(&net, 128), 892 * 128);
-        let a = analytic(&net, 128, 1437, 0.0, None);
-        // 4810 parameters: 4 bytes each, then 8 (two gradients) + 1 (decay mask) each.
-        assert_eq!((a.parameters, a.optimiser), (4 * 4810, 9 * 4810));
-        assert_eq!(a.fixed, 892 * 256 + 8 * 1437);
+    fn the_counter_knows_it_is_installed() {
+        assert!(installed());
     }
 }

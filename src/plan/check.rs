@@ -1,0 +1,238 @@
+//! Every check of a spec that does not depend on the data, in one place: [`check`] turns a [`Spec`] into
+//! [`Settings`] or an error that names the key, its line (or `--set`) and what is allowed. The checks that
+//! need the number of training examples run when the plan is built ([`super::build`]).
+
+use super::data_check::data;
+use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan};
+use crate::error::SpecError;
+use crate::spec::{BatchSize, Init, LrScaling, Spec, SpecSource, Task};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Most runs a sweep may plan: each writes a folder, and a grid of millions is a typo, not an experiment.
+pub const MAX_RUNS: u64 = 100_000;
+
+/// Checks every value of `spec` that does not depend on the data; relative data paths are resolved against
+/// the folder of `src.path`.
+pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
+    let name = experiment_name(spec, src)?;
+    positive(spec.experiment.repeats, "experiment.repeats", src)?;
+    let base_dir = src.path.parent().unwrap_or(Path::new("."));
+    let data = data(&spec.data, base_dir, src)?;
+    let model = model(spec, src)?;
+    training(spec, src)?;
+    let sweep = sweep(spec, src)?;
+    let noise = noise(spec, src)?;
+    grid(spec, src)?;
+    analysis(spec, data.task, src)?;
+    Ok(Settings {
+        output: spec.experiment.output.clone().unwrap_or_else(|| PathBuf::from("results").join(&name)),
+        name,
+        seed: spec.experiment.seed,
+        repeats: spec.experiment.repeats,
+        description: spec.experiment.description.clone(),
+        data,
+        model,
+        training: spec.training.clone(),
+        sweep,
+        noise,
+        landscape: landscape(spec),
+        plots: spec.plots.clone(),
+        analysis: spec.analysis.clone(),
+        spec: spec.clone(),
+    })
+}
+
+fn experiment_name(spec: &Spec, src: &SpecSource) -> Result<String, SpecError> {
+    let name = &spec.experiment.name;
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || !name.chars().all(ok_char) || name.chars().all(|c| c == '.') {
+        return Err(src.error(
+            "experiment.name",
+            format!("\"{name}\" cannot name a folder; allowed: letters, digits, '-', '_' and '.'"),
+        ));
+    }
+    Ok(name.clone())
+}
+
+fn model(spec: &Spec, src: &SpecSource) -> Result<ModelPlan, SpecError> {
+    let m = &spec.model;
+    let mut hidden = Vec::with_capacity(m.hidden.len());
+    for (i, &width) in m.hidden.iter().enumerate() {
+        positive(width, &format!("model.hidden[{i}]"), src)?;
+        hidden.push(usize::try_from(width).unwrap_or(usize::MAX));
+    }
+    if m.init == Init::Zeros && !m.hidden.is_empty() {
+        return Err(src.error(
+            "model.init",
+            "init = \"zeros\" with hidden layers gives every unit of a layer the same weights and the same \
+             gradient, so they never learn different features; use \"he\" or \"xavier\", or hidden = []",
+        ));
+    }
+    Ok(ModelPlan { hidden, activation: m.activation, init: m.init, bias: m.bias })
+}
+
+fn training(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    let t = &spec.training;
+    positive(t.epochs, "training.epochs", src)?;
+    learning_rate(t.learning_rate, "training.learning_rate", src)?;
+    if !(t.momentum.is_finite() && (0.0..1.0).contains(&t.momentum)) {
+        return Err(src.error("training.momentum", format!("{} is outside [0, 1)", t.momentum)));
+    }
+    if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
+        return Err(src.error(
+            "training.weight_decay",
+            format!("{} is not allowed; allowed: a finite number >= 0", t.weight_decay),
+        ));
+    }
+    positive(t.log_every, "training.log_every", src)
+}
+
+fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
+    let s = &spec.sweep;
+    batch_sizes(&s.batch_sizes, "sweep.batch_sizes", src)?;
+    let learning_rates = match &s.learning_rates {
+        None => vec![spec.training.learning_rate],
+        Some(rates) => rate_grid(rates, src)?,
+    };
+    let base_batch_size = match (s.lr_scaling, s.base_batch_size) {
+        (LrScaling::None, base) => base.unwrap_or(1),
+        (_, None) => {
+            return Err(src.error(
+                "sweep.base_batch_size",
+                "lr_scaling needs `base_batch_size`, the batch size at which the learning rates hold as written",
+            ));
+        }
+        (_, Some(base)) => {
+            positive(base, "sweep.base_batch_size", src)?;
+            base
+        }
+    };
+    Ok(SweepPlan {
+        batch_sizes: s.batch_sizes.clone(),
+        learning_rates,
+        lr_scaling: s.lr_scaling,
+        base_batch_size,
+    })
+}
+
+/// The grid as written: not empty, every rate finite and positive, none twice (a hash set, so a grid of a
+/// million rates is checked in linear time).
+fn rate_grid(rates: &[f64], src: &SpecSource) -> Result<Vec<f64>, SpecError> {
+    if rates.is_empty() {
+        return Err(
+            src.error("sweep.learning_rates", "the list is empty; remove it or give at least one rate")
+        );
+    }
+    let mut seen = HashSet::with_capacity(rates.len());
+    for (i, &rate) in rates.iter().enumerate() {
+        learning_rate(rate, &format!("sweep.learning_rates[{i}]"), src)?;
+        if !seen.insert(rate.to_bits()) {
+            return Err(src.error(&format!("sweep.learning_rates[{i}]"), format!("{rate} appears twice")));
+        }
+    }
+    Ok(rates.to_vec())
+}
+
+fn noise(spec: &Spec, src: &SpecSource) -> Result<NoisePlan, SpecError> {
+    let n = &spec.noise;
+    if n.every > 0 {
+        positive(n.probes, "noise.probes", src)?;
+    }
+    if let Some(sizes) = &n.probe_batch_sizes {
+        batch_sizes(sizes, "noise.probe_batch_sizes", src)?;
+    }
+    Ok(NoisePlan {
+        every: n.every,
+        probes: n.probes,
+        probe_batch_sizes: n.probe_batch_sizes.clone().unwrap_or_default(),
+    })
+}
+
+fn landscape(spec: &Spec) -> Option<LandscapePlan> {
+    let l = &spec.landscape;
+    let size = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    l.enabled.then(|| LandscapePlan {
+        grid: size(l.grid),
+        points: l.points,
+        arrow_points: size(l.arrow_points),
+        arrows: size(l.arrows),
+    })
+}
+
+fn analysis(spec: &Spec, task: Task, src: &SpecSource) -> Result<(), SpecError> {
+    let a = &spec.analysis;
+    if let Some(loss) = a.target_train_loss.filter(|l| !(l.is_finite() && *l > 0.0)) {
+        return Err(src.error(
+            "analysis.target_train_loss",
+            format!("{loss} is not allowed; allowed: a finite number > 0"),
+        ));
+    }
+    let Some(accuracy) = a.target_test_accuracy else { return Ok(()) };
+    if !(accuracy > 0.0 && accuracy <= 1.0) {
+        return Err(src.error(
+            "analysis.target_test_accuracy",
+            format!("{accuracy} is outside (0, 1]; allowed: a share of test examples, e.g. 0.95"),
+        ));
+    }
+    if task == Task::Regression || spec.data.test_fraction == 0.0 {
+        return Err(src.error(
+            "analysis.target_test_accuracy",
+            "a test-accuracy target needs a classification task with a test split (test_fraction > 0); \
+             use target_train_loss instead",
+        ));
+    }
+    Ok(())
+}
+
+fn batch_sizes(sizes: &[BatchSize], key: &str, src: &SpecSource) -> Result<(), SpecError> {
+    if sizes.is_empty() {
+        return Err(src.error(key, "the list is empty; give at least one batch size, e.g. [1, 32, \"full\"]"));
+    }
+    for (i, size) in sizes.iter().enumerate() {
+        if *size == BatchSize::Fixed(0) {
+            return Err(src
+                .error(&format!("{key}[{i}]"), "batch size 0 is not allowed; allowed: 1 to N, or \"full\""));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses grids of more than [`MAX_RUNS`] runs, at the key that contributes most.
+fn grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    let factors = [
+        ("experiment.repeats", spec.experiment.repeats),
+        ("sweep.batch_sizes", spec.sweep.batch_sizes.len() as u64),
+        ("sweep.learning_rates", spec.sweep.learning_rates.as_ref().map_or(1, |r| r.len() as u64)),
+    ];
+    let runs = factors.iter().try_fold(1u64, |acc, (_, f)| acc.checked_mul(*f));
+    if runs.is_some_and(|r| r <= MAX_RUNS) {
+        return Ok(());
+    }
+    let (key, _) = factors.iter().max_by_key(|(_, f)| *f).unwrap_or(&factors[0]);
+    let count = runs.map_or("more than 2^64".to_string(), |r| r.to_string());
+    Err(src.error(
+        key,
+        format!(
+            "repeats x batch sizes x learning rates = {count} runs; allowed: at most {MAX_RUNS} runs in one \
+             sweep (split it into several specs)"
+        ),
+    ))
+}
+
+/// A count that must be at least 1.
+pub(super) fn positive(value: u64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
+    if value == 0 {
+        return Err(src.error(key, "0 is not allowed; allowed: a positive integer"));
+    }
+    Ok(())
+}
+
+fn learning_rate(rate: f64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(
+            src.error(key, format!("learning rate {rate} is not allowed; allowed: a finite number > 0"))
+        );
+    }
+    Ok(())
+}

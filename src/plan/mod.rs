@@ -1,0 +1,207 @@
+//! Spec -> plan: [`check`] turns the spec into checked [`Settings`]; once the data is loaded, [`build`]
+//! checks what depends on its size and expands batch sizes x learning rates x repeats into [`RunConfig`]s
+//! with stable ids. Nothing runs, and nothing is written, until the plan is valid. [`estimate`] sizes the
+//! sweep before anything large is allocated, [`footprint`] is the one memory model of a run, and
+//! [`shard`] splits the plan over processes.
+
+mod check;
+mod data_check;
+pub mod estimate;
+pub mod footprint;
+mod settings;
+pub mod shard;
+
+pub use check::{MAX_RUNS, check};
+pub use settings::{
+    DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan, SyntheticPlan,
+};
+
+use crate::error::SpecError;
+use crate::spec::{BatchSize, LastBatch, SpecSource};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// One training run: a batch size, a learning rate and a repeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Position in the plan; fixes the order of records and the probe streams.
+    pub index: usize,
+    /// Folder name under `runs/`, e.g. `bs0032-lr0.05-rep0`.
+    pub id: String,
+    /// Which repeat (seed) of the configuration.
+    pub repeat: u64,
+    /// Examples per update.
+    pub batch_size: usize,
+    /// The batch size as written in the spec (`32` or `full`).
+    pub batch_label: String,
+    /// SGD step size.
+    pub learning_rate: f64,
+    /// Passes over the training set.
+    pub epochs: u64,
+    /// Updates per epoch: ceil(N/B) with last_batch = keep, floor(N/B) with drop.
+    pub updates_per_epoch: usize,
+    /// Size of the last update of an epoch.
+    pub last_batch_size: usize,
+}
+
+impl RunConfig {
+    /// Updates over the whole run.
+    pub fn total_updates(&self) -> u64 {
+        self.updates_per_epoch as u64 * self.epochs
+    }
+}
+
+/// A checked experiment for a data set of known size: the settings and the runs to do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Everything the spec sets, checked.
+    pub settings: Settings,
+    /// Training examples N.
+    pub train_examples: usize,
+    /// The batch sizes probed at noise checkpoints, resolved against N; empty = each run's own.
+    pub probe_sizes: Vec<usize>,
+    /// Every run, in plan order.
+    pub runs: Vec<RunConfig>,
+    /// SHA-256 of the examples, filled in once the data is loaded (see `sweep::fingerprint`).
+    pub data_hash: String,
+}
+
+impl Plan {
+    /// The results folder.
+    pub fn output(&self) -> &Path {
+        &self.settings.output
+    }
+}
+
+/// Most training examples one run may consume (epochs x N): about a week of updates at 10^7 examples/s.
+pub const MAX_EXAMPLES_PER_RUN: u64 = 10_000_000_000_000;
+
+/// Checks what depends on the training-set size `n` and expands the sweep.
+pub fn build(settings: Settings, src: &SpecSource, n: usize) -> Result<Plan, SpecError> {
+    if n == 0 {
+        return Err(src.error(
+            "data.test_fraction",
+            format!(
+                "the training split is empty: {} holds out every example; lower test_fraction or add data",
+                settings.data.test_fraction
+            ),
+        ));
+    }
+    let batch_sizes = resolve_batch_sizes(&settings.sweep.batch_sizes, "sweep.batch_sizes", n, src)?;
+    let probes = resolve_batch_sizes(&settings.noise.probe_batch_sizes, "noise.probe_batch_sizes", n, src)?;
+    check_length(settings.training.epochs, src, n)?;
+    let runs = expand(&settings, &batch_sizes, n);
+    let probe_sizes = probes.iter().map(|&(b, _)| b).collect();
+    Ok(Plan { settings, train_examples: n, probe_sizes, runs, data_hash: String::new() })
+}
+
+/// Every run: repeats x batch sizes x learning rates, in that nesting.
+fn expand(settings: &Settings, batch_sizes: &[(usize, BatchSize)], n: usize) -> Vec<RunConfig> {
+    let sweep = &settings.sweep;
+    let width = n.to_string().len();
+    let mut runs = Vec::new();
+    for repeat in 0..settings.repeats {
+        for &(batch_size, label) in batch_sizes {
+            for &rate in &sweep.learning_rates {
+                let learning_rate = sweep.lr_scaling.apply(rate, batch_size, sweep.base_batch_size);
+                let (updates_per_epoch, last_batch_size) =
+                    updates_per_epoch(n, batch_size, settings.training.last_batch);
+                runs.push(RunConfig {
+                    index: runs.len(),
+                    id: format!("bs{batch_size:0width$}-lr{learning_rate}-rep{repeat}"),
+                    repeat,
+                    batch_size,
+                    batch_label: label.to_string(),
+                    learning_rate,
+                    epochs: settings.training.epochs,
+                    updates_per_epoch,
+                    last_batch_size,
+                });
+            }
+        }
+    }
+    runs
+}
+
+/// (updates per epoch, size of the last update) for `n` examples in batches of `b`.
+pub fn updates_per_epoch(n: usize, b: usize, last: LastBatch) -> (usize, usize) {
+    let full = n / b;
+    let rest = n % b;
+    match (last, rest) {
+        (_, 0) => (full, b),
+        (LastBatch::Keep, rest) => (full + 1, rest),
+        (LastBatch::Drop, _) => (full, b),
+    }
+}
+
+fn resolve_batch_sizes(
+    sizes: &[BatchSize],
+    key: &str,
+    n: usize,
+    src: &SpecSource,
+) -> Result<Vec<(usize, BatchSize)>, SpecError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        let b = size.resolve(n);
+        if b > n {
+            return Err(src.error(
+                &format!("{key}[{i}]"),
+                format!("batch size {size} is larger than the training set ({n} examples); allowed: 1 to {n}, or \"full\""),
+            ));
+        }
+        if !seen.insert(b) {
+            return Err(src.error(
+                &format!("{key}[{i}]"),
+                format!("batch size {size} appears twice (\"full\" is {n} here); list each batch size once"),
+            ));
+        }
+        out.push((b, size));
+    }
+    Ok(out)
+}
+
+/// Refuses runs longer than [`MAX_EXAMPLES_PER_RUN`] examples (epochs near u64::MAX, say).
+fn check_length(epochs: u64, src: &SpecSource, n: usize) -> Result<(), SpecError> {
+    match epochs.checked_mul(n as u64) {
+        Some(examples) if examples <= MAX_EXAMPLES_PER_RUN => Ok(()),
+        examples => Err(src.error(
+            "training.epochs",
+            format!(
+                "{epochs} epochs of {n} examples is {} examples per run; allowed: at most \
+                 {MAX_EXAMPLES_PER_RUN} (10^13, about 12 days at 10^7 examples/s)",
+                examples.map_or("more than 2^64".to_string(), |e| e.to_string())
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_trains_on_the_partial_batch() {
+        // 1050 examples in batches of 100: ten full batches and one of 50.
+        assert_eq!(updates_per_epoch(1050, 100, LastBatch::Keep), (11, 50));
+    }
+
+    #[test]
+    fn drop_skips_the_partial_batch() {
+        assert_eq!(updates_per_epoch(1050, 100, LastBatch::Drop), (10, 100));
+    }
+
+    #[test]
+    fn an_exact_division_has_no_partial_batch() {
+        assert_eq!(updates_per_epoch(1000, 100, LastBatch::Keep), (10, 100));
+        assert_eq!(updates_per_epoch(1000, 100, LastBatch::Drop), (10, 100));
+    }
+
+    #[test]
+    fn online_and_full_batch_are_the_extremes() {
+        assert_eq!(updates_per_epoch(1437, 1, LastBatch::Keep), (1437, 1));
+        assert_eq!(updates_per_epoch(1437, 1437, LastBatch::Keep), (1, 1437));
+        assert_eq!(updates_per_epoch(1437, 32, LastBatch::Keep), (45, 29));
+    }
+}

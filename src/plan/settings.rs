@@ -1,0 +1,170 @@
+//! The checked settings of an experiment: every value the later stages read, resolved to the type they
+//! use (widths as `usize`, the learning-rate grid as a list, data paths against the spec's folder, the
+//! landscape as an `Option`). Only [`check`](super::check) builds one, so nothing downstream of the plan
+//! can reach an unchecked spec value; the raw spec travels along for provenance (spec.toml, hashes) only.
+
+use crate::spec::{
+    Activation, AnalysisSpec, BatchSize, Generator, Init, LrScaling, PlotsSpec, Spec, Task, TrainingSpec,
+};
+use std::path::PathBuf;
+
+/// The spec after every check that does not depend on the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Names the results folder.
+    pub name: String,
+    /// Root of every random stream.
+    pub seed: u64,
+    /// Seeds per configuration.
+    pub repeats: u64,
+    /// The results folder.
+    pub output: PathBuf,
+    /// Free text for the report.
+    pub description: Option<String>,
+    /// Where the examples come from.
+    pub data: DataPlan,
+    /// The network.
+    pub model: ModelPlan,
+    /// The optimiser and the epoch loop.
+    pub training: TrainingSpec,
+    /// What varies between runs.
+    pub sweep: SweepPlan,
+    /// Gradient-noise checkpoints.
+    pub noise: NoisePlan,
+    /// Loss-landscape records, when on.
+    pub landscape: Option<LandscapePlan>,
+    /// Figures.
+    pub plots: PlotsSpec,
+    /// Targets of the trade-off analysis.
+    pub analysis: AnalysisSpec,
+    pub(super) spec: Spec,
+}
+
+impl Settings {
+    /// The spec these settings were checked from, overrides applied: for spec.toml and the configuration
+    /// hash only. Read settings from the fields, never from here.
+    pub fn provenance(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Runs in the sweep: repeats x batch sizes x learning rates.
+    pub fn run_count(&self) -> u64 {
+        self.repeats * self.sweep.batch_sizes.len() as u64 * self.sweep.learning_rates.len() as u64
+    }
+}
+
+/// `[data]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataPlan {
+    /// How reports name the data: `digits`, `synthetic <generator>`, or the file as the spec writes it.
+    pub name: String,
+    /// Which loader, with its own settings.
+    pub source: SourcePlan,
+    /// Classification or regression, as the source implies.
+    pub task: Task,
+    /// Share of the examples held out for testing, in [0, 1).
+    pub test_fraction: f64,
+    /// Standardise features with the training split's statistics.
+    pub standardize: bool,
+}
+
+/// A data source and what it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourcePlan {
+    /// The bundled digits set.
+    Digits,
+    /// A csv file (resolved against the spec's folder) and its label column.
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The label or target column.
+        label: String,
+    },
+    /// MNIST-format idx files (resolved against the spec's folder).
+    Idx {
+        /// The images file.
+        images: PathBuf,
+        /// The labels file.
+        labels: PathBuf,
+    },
+    /// A seeded generator.
+    Synthetic(SyntheticPlan),
+}
+
+impl SourcePlan {
+    /// The data files this source reads.
+    pub fn files(&self) -> Vec<&PathBuf> {
+        match self {
+            SourcePlan::Csv { path, .. } => vec![path],
+            SourcePlan::Idx { images, labels } => vec![images, labels],
+            SourcePlan::Digits | SourcePlan::Synthetic(_) => Vec::new(),
+        }
+    }
+}
+
+/// A synthetic generator's checked sizes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SyntheticPlan {
+    /// Which generator.
+    pub generator: Generator,
+    /// Examples, at least 2.
+    pub samples: usize,
+    /// Features, at least 1 (exactly 2 for spirals).
+    pub features: usize,
+    /// Classes, 2 to `samples` (blobs, spirals).
+    pub classes: usize,
+    /// Noise standard deviation, finite and >= 0.
+    pub noise: f64,
+    /// Correlation between every pair of features (linear), in (-1, 1).
+    pub correlation: f64,
+}
+
+/// `[model]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPlan {
+    /// Hidden layer widths, each at least 1.
+    pub hidden: Vec<usize>,
+    /// Hidden-layer nonlinearity.
+    pub activation: Activation,
+    /// Weight initialisation.
+    pub init: Init,
+    /// Whether layers have a bias.
+    pub bias: bool,
+}
+
+/// `[sweep]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPlan {
+    /// Batch sizes as written, each positive (checked against N when the plan is built).
+    pub batch_sizes: Vec<BatchSize>,
+    /// The learning-rate grid: `sweep.learning_rates`, else `[training.learning_rate]`.
+    pub learning_rates: Vec<f64>,
+    /// How the rate grows with the batch size.
+    pub lr_scaling: LrScaling,
+    /// The batch size at which the grid holds unscaled (1 without scaling).
+    pub base_batch_size: u64,
+}
+
+/// `[noise]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoisePlan {
+    /// Epochs between checkpoints; 0 = off.
+    pub every: u64,
+    /// Mini-batches drawn per checkpoint and batch size.
+    pub probes: u64,
+    /// Batch sizes to probe; empty = each run's own.
+    pub probe_batch_sizes: Vec<BatchSize>,
+}
+
+/// `[landscape]` when enabled, checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LandscapePlan {
+    /// Grid points along each axis.
+    pub grid: usize,
+    /// Most points recorded along each run's path.
+    pub points: u64,
+    /// Points along each path where directions are drawn.
+    pub arrow_points: usize,
+    /// Mini-batch directions at each of those points.
+    pub arrows: usize,
+}

@@ -1,0 +1,67 @@
+//! Every file name and path of a results folder, in one place.
+//!
+//! ```text
+//! <output>/spec.toml                  the spec as run
+//! <output>/summary.csv                one row per run, written once every run is complete
+//! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
+//!                                     iterations.csv, noise.csv, trajectory.csv, arrows.csv
+//! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
+//! <output>/landscape/rep<r>.csv       the loss grid of repeat r
+//! <output>/analysis.json, analysis.csv, analysis_runs.csv
+//! <output>/figures/<name>.svg|png, report.md, report.html
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// The spec as run.
+pub const SPEC: &str = "spec.toml";
+/// One row per run.
+pub const SUMMARY: &str = "summary.csv";
+/// Folder of the completed runs.
+pub const RUNS: &str = "runs";
+/// Folder of the loss grids, one per repeat.
+pub const LANDSCAPE: &str = "landscape";
+/// Folder of the figures.
+pub const FIGURES: &str = "figures";
+/// A run's configuration and results, the last file it writes.
+pub const RUN_SUMMARY: &str = "summary.json";
+/// A run's per-epoch records.
+pub const EPOCHS: &str = "epochs.csv";
+/// A run's per-update records.
+pub const ITERATIONS: &str = "iterations.csv";
+/// A run's gradient-noise checkpoints.
+pub const NOISE: &str = "noise.csv";
+/// A run's path in the landscape plane.
+pub const TRAJECTORY: &str = "trajectory.csv";
+/// Gradient directions along a run's path.
+pub const ARROWS: &str = "arrows.csv";
+/// The analysis, whole.
+pub const ANALYSIS_JSON: &str = "analysis.json";
+/// The analysis, one row per batch size.
+pub const ANALYSIS_CSV: &str = "analysis.csv";
+/// The analysis, one row per run.
+pub const ANALYSIS_RUNS_CSV: &str = "analysis_runs.csv";
+/// The report, Markdown.
+pub const REPORT_MD: &str = "report.md";
+/// The report, self-contained HTML.
+pub const REPORT_HTML: &str = "report.html";
+
+/// The folder of the complete run `id`.
+pub fn run_dir(output: &Path, id: &str) -> PathBuf {
+    output.join(RUNS).join(id)
+}
+
+/// The folder run `id` is written into before it is complete.
+pub fn partial_run(output: &Path, id: &str) -> PathBuf {
+    output.join(RUNS).join(format!(".{id}.partial"))
+}
+
+/// The loss grid of `repeat`.
+pub fn landscape_grid(output: &Path, repeat: u64) -> PathBuf {
+    output.join(LANDSCAPE).join(format!("rep{repeat}.csv"))
+}
+
+/// Whether a name under `runs/` is a run being written (or abandoned), not a complete run.
+pub fn is_partial(name: &str) -> bool {
+    name.starts_with('.')
+}

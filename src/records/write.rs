@@ -1,0 +1,183 @@
+//! Writing the results folder: run folders are written under a temporary name and renamed when complete,
+//! folder-level files are written to a temporary file and renamed, so a reader never sees half a result.
+
+use super::RunFile;
+use super::iterations::IterationWriter;
+use super::layout;
+use crate::error::{Error, Result};
+use crate::plan::RunConfig;
+use crate::schema::{EpochRecord, IterationRecord, NoiseRecord};
+use crate::train::Recorder;
+use crate::train::landscape::Landscape;
+use serde::Serialize;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Writes one run's records into `runs/.<id>.partial/`, renamed to `runs/<id>/` by [`RunWriter::finish`].
+pub struct RunWriter {
+    partial: PathBuf,
+    done: PathBuf,
+    iterations: IterationWriter<BufWriter<File>>,
+    epochs: csv::Writer<BufWriter<File>>,
+    noise: Option<csv::Writer<BufWriter<File>>>,
+}
+
+impl RunWriter {
+    /// Opens the record files of `run` under `output`.
+    pub fn create(output: &Path, run: &RunConfig) -> Result<Self> {
+        let (partial, done) = (layout::partial_run(output, &run.id), layout::run_dir(output, &run.id));
+        if partial.exists() {
+            fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+        }
+        fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+        Ok(RunWriter {
+            iterations: iteration_writer(&partial.join(layout::ITERATIONS))?,
+            epochs: csv_writer(&partial.join(layout::EPOCHS))?,
+            noise: None,
+            partial,
+            done,
+        })
+    }
+
+    /// Flushes everything, writes summary.json and moves the folder into place.
+    pub fn finish(mut self, file: &RunFile) -> Result<()> {
+        let path = self.partial.join(layout::ITERATIONS);
+        self.iterations.flush().map_err(|e| Error::io(&path, e))?;
+        flush(&mut self.epochs, &self.partial.join(layout::EPOCHS))?;
+        if let Some(noise) = self.noise.as_mut() {
+            flush(noise, &self.partial.join(layout::NOISE))?;
+        }
+        write_json(&self.partial.join(layout::RUN_SUMMARY), file)?;
+        if self.done.exists() {
+            fs::remove_dir_all(&self.done).map_err(|e| Error::io(&self.done, e))?;
+        }
+        fs::rename(&self.partial, &self.done).map_err(|e| Error::io(&self.done, e))
+    }
+
+    /// Removes the unfinished folder of an interrupted or failed run.
+    pub fn abandon(self) {
+        let _ = fs::remove_dir_all(&self.partial);
+    }
+}
+
+impl Recorder for RunWriter {
+    fn iteration(&mut self, record: &IterationRecord) -> Result<()> {
+        let path = &self.partial;
+        self.iterations.write(record).map_err(|e| Error::io(path.join(layout::ITERATIONS), e))
+    }
+
+    fn epoch(&mut self, record: &EpochRecord) -> Result<()> {
+        let path = &self.partial;
+        self.epochs.serialize(record).map_err(|e| csv_error(&path.join(layout::EPOCHS), e))
+    }
+
+    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()> {
+        let path = self.partial.join(layout::NOISE);
+        if self.noise.is_none() {
+            self.noise = Some(csv_writer(&path)?);
+        }
+        let writer = self.noise.as_mut().expect("opened above");
+        rows.iter().try_for_each(|row| writer.serialize(row).map_err(|e| csv_error(&path, e)))
+    }
+}
+
+/// Writes the landscape of one repeat: `landscape/rep<r>.csv`, and trajectory.csv and arrows.csv into the
+/// folders of the runs `run_ids` (in the order of `landscape.runs`).
+pub fn write_landscape(output: &Path, repeat: u64, run_ids: &[&str], landscape: &Landscape) -> Result<()> {
+    write_csv(&layout::landscape_grid(output, repeat), &landscape.grid)?;
+    for (id, (trajectory, arrows)) in run_ids.iter().zip(&landscape.runs) {
+        let folder = layout::run_dir(output, id);
+        write_csv(&folder.join(layout::TRAJECTORY), trajectory)?;
+        write_csv(&folder.join(layout::ARROWS), arrows)?;
+    }
+    Ok(())
+}
+
+/// Copies the complete run folder `from` to `output/runs/<id>/` as a whole: into `.<id>.partial/` first,
+/// renamed when every file is there (for `merge`).
+pub fn copy_run(from: &Path, output: &Path, id: &str) -> Result<()> {
+    let (partial, done) = (layout::partial_run(output, id), layout::run_dir(output, id));
+    if partial.exists() {
+        fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    }
+    fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let source = entry.map_err(|e| Error::io(from, e))?.path();
+        if source.is_file() {
+            let target = partial.join(source.file_name().unwrap_or_default());
+            fs::copy(&source, &target).map_err(|e| Error::io(&source, e))?;
+        }
+    }
+    if done.exists() {
+        fs::remove_dir_all(&done).map_err(|e| Error::io(&done, e))?;
+    }
+    fs::rename(&partial, &done).map_err(|e| Error::io(&done, e))
+}
+
+/// Writes `rows` as a csv file, atomically.
+pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut writer = csv::Writer::from_writer(w);
+        for row in rows {
+            writer.serialize(row).map_err(|e| csv_error(path, e))?;
+        }
+        writer.flush().map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Writes `value` as pretty JSON, atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| Error::io(path, e.into()))?;
+        w.write_all(b"\n").map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Writes `bytes` to `path`, atomically.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, |w| w.write_all(bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Writes through `fill` into `<path>.<pid>-<n>.tmp`, then renames it over `path`. The name is unique per
+/// process and call, so shards sharing a results folder never write into each other's temporary file.
+fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let tmp = path.with_file_name(name);
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = BufWriter::new(file);
+    let result = fill(&mut w).and_then(|()| w.flush().map_err(|e| Error::io(&tmp, e)));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    drop(w);
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn iteration_writer(path: &Path) -> Result<IterationWriter<BufWriter<File>>> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    IterationWriter::new(BufWriter::with_capacity(1 << 16, file)).map_err(|e| Error::io(path, e))
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file)))
+}
+
+fn flush(writer: &mut csv::Writer<BufWriter<File>>, path: &Path) -> Result<()> {
+    writer.flush().map_err(|e| Error::io(path, e))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        other => Error::records(path, format!("{other:?}")),
+    }
+}

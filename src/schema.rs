@@ -1,0 +1,180 @@
+//! The records that cross stages: rows of the per-run csv files, landscape points and the run summary.
+//! Plain serde data that depends on nothing else in the crate, so the stages that only read records
+//! (analysis, figures, report) never import the training code that produces them.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds, as a plain number in records.
+pub type Seconds = f64;
+
+/// One update: a row of iterations.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IterationRecord {
+    /// 1-based epoch the update belongs to.
+    pub epoch: u64,
+    /// Global update count, 1-based.
+    pub iteration: u64,
+    /// Training examples consumed so far, this update included.
+    pub examples_seen: u64,
+    /// Examples in this update (smaller for a kept partial batch).
+    pub batch_size: usize,
+    /// Mean loss over this mini-batch, before the update.
+    pub loss: f64,
+    /// Training seconds since the run started (evaluation and probes excluded).
+    pub wall_s: Seconds,
+}
+
+/// The state after an epoch: a row of epochs.csv. Epoch 0 is before training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Epochs completed.
+    pub epoch: u64,
+    /// Mean loss over the whole training set.
+    pub train_loss: f64,
+    /// Share of training examples classified correctly (classification only).
+    pub train_accuracy: Option<f64>,
+    /// Mean loss over the test set (none without a test split).
+    pub test_loss: Option<f64>,
+    /// Share of test examples classified correctly (classification with a test split only).
+    pub test_accuracy: Option<f64>,
+    /// Updates so far.
+    pub updates: u64,
+    /// Training seconds so far (evaluation and probes excluded).
+    pub train_time_s: Seconds,
+    /// Seconds spent on this evaluation.
+    pub eval_time_s: Seconds,
+    /// Mean cosine between consecutive update gradients within the epoch (none with one update).
+    pub update_cos_mean: Option<f64>,
+    /// Mean Euclidean norm of the update gradients within the epoch.
+    pub grad_norm_mean: Option<f64>,
+}
+
+/// One probed batch size at one checkpoint: a row of noise.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoiseRecord {
+    /// Epochs completed at the checkpoint (0 = before training).
+    pub epoch: u64,
+    /// The batch size whose mini-batch gradients were drawn.
+    pub probe_batch_size: usize,
+    /// Mini-batches drawn.
+    pub probes: u64,
+    /// |G|, the norm of the full-batch gradient.
+    pub grad_norm: f64,
+    /// tr(Sigma) = (1/N) sum_i |g_i - G|^2, the per-example gradient variance.
+    pub trace_sigma: f64,
+    /// B_simple = tr(Sigma) / |G|^2, the simple gradient noise scale.
+    pub b_simple: f64,
+    /// Mean over probes of cos(g_k, G).
+    pub cos_mean: f64,
+    /// Standard deviation over probes of cos(g_k, G).
+    pub cos_std: f64,
+    /// 1 / sqrt(1 + rel_error_predicted).
+    pub cos_predicted: f64,
+    /// Mean angle between g_k and G, in degrees.
+    pub angle_deg_mean: f64,
+    /// 1 - | mean_k g_k / |g_k| |: 0 when every direction agrees, near 1 when they cancel out.
+    pub dispersion: f64,
+    /// mean_k |g_k - G|^2 / |G|^2.
+    pub rel_error: f64,
+    /// tr(Sigma) / (B |G|^2) * (N - B) / (N - 1), its expectation when sampling without replacement.
+    pub rel_error_predicted: f64,
+    /// B_simple from McCandlish's two-batch-size estimator (no per-example norms); none when B = N.
+    pub b_simple_two_batch: Option<f64>,
+    /// Seconds this row took to compute (not part of train_time_s).
+    pub probe_time_s: f64,
+}
+
+/// A point of a run's path: a row of `runs/<id>/trajectory.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryRecord {
+    /// Updates made (0 = the initial weights).
+    pub iteration: u64,
+    /// First coordinate in the plane.
+    pub w0: f64,
+    /// Second coordinate in the plane.
+    pub w1: f64,
+    /// Full-batch training loss at this point.
+    pub loss: f64,
+}
+
+/// A grid point: a row of `landscape/rep<r>.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LandscapeRecord {
+    /// First coordinate in the plane.
+    pub w0: f64,
+    /// Second coordinate in the plane.
+    pub w1: f64,
+    /// Full-batch training loss there.
+    pub loss: f64,
+}
+
+/// A gradient direction drawn at a point of a trajectory: a row of `runs/<id>/arrows.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArrowRecord {
+    /// Which point along the trajectory (0, 1, ...).
+    pub point: u64,
+    /// Updates made when the point was reached.
+    pub iteration: u64,
+    /// First coordinate of the point.
+    pub w0: f64,
+    /// Second coordinate of the point.
+    pub w1: f64,
+    /// `full` for the full-batch gradient, `mini` for one mini-batch gradient of the run's batch size.
+    pub kind: String,
+    /// First component of the negative gradient (the descent direction) in the plane.
+    pub g0: f64,
+    /// Second component of the negative gradient in the plane.
+    pub g1: f64,
+}
+
+/// What summary.json holds for one run, and a row of summary.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's folder name.
+    pub run_id: String,
+    /// Which repeat (seed) of its configuration.
+    pub repeat: u64,
+    /// Examples per update.
+    pub batch_size: usize,
+    /// The batch size as written in the spec (`32` or `full`).
+    pub batch_label: String,
+    /// SGD step size.
+    pub learning_rate: f64,
+    /// Epochs asked for.
+    pub epochs: u64,
+    /// Epochs completed.
+    pub epochs_completed: u64,
+    /// Updates per epoch.
+    pub updates_per_epoch: usize,
+    /// Size of the last update of an epoch.
+    pub last_batch_size: usize,
+    /// Updates made.
+    pub updates: u64,
+    /// Training examples consumed.
+    pub examples_seen: u64,
+    /// Mean loss over the training set at the end (NaN when the run diverged; null in JSON).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub final_train_loss: f64,
+    /// Mean loss over the test set at the end.
+    pub final_test_loss: Option<f64>,
+    /// Test accuracy at the end (classification).
+    pub final_test_accuracy: Option<f64>,
+    /// Training seconds, evaluation and probes excluded.
+    pub train_time_s: Seconds,
+    /// Training examples per training second.
+    pub examples_per_s: f64,
+    /// A loss became NaN or infinite and the run stopped.
+    pub diverged: bool,
+    /// Peak bytes the run held above what its thread held before it (counting allocator; none in results
+    /// written before it existed).
+    #[serde(default)]
+    pub peak_bytes: Option<u64>,
+    /// What the run must hold by the analytic count of `memory::analytic` (bytes).
+    #[serde(default)]
+    pub analytic_bytes: Option<u64>,
+}
+
+/// JSON has no NaN (serde_json writes null), so a diverged run's loss reads back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}

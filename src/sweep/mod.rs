@@ -1,0 +1,152 @@
+//! Running one spec end to end: read and check it, load the data, plan, prepare the results folder, then
+//! train the scheduled runs in parallel ([`parallel`], the only rayon code) and write the summary once every
+//! run is complete. Everything that can be refused is refused before the folder is touched. [`resume`]
+//! decides which runs a folder already holds, [`merge`] combines shards' folders, [`memory`] measures
+//! each run's bytes.
+
+pub mod fingerprint;
+pub mod memory;
+pub mod merge;
+pub mod parallel;
+pub mod resume;
+
+pub use parallel::Progress;
+pub use resume::{Options, Schedule, schedule};
+
+use crate::data::{self, Dataset};
+use crate::error::{Error, Result};
+use crate::plan::estimate::{self, Estimate, Limits, Shape};
+use crate::plan::{self, Plan};
+use crate::records;
+use crate::schema::RunSummary;
+use crate::spec::{self, SpecSource};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// A checked experiment, ready to run: the plan and the data it trains on.
+pub struct Prepared {
+    /// Where the spec came from.
+    pub source: SpecSource,
+    /// The runs.
+    pub plan: Plan,
+    /// The examples, split and standardised.
+    pub data: Dataset,
+    /// Memory and work the sweep needs.
+    pub estimate: Estimate,
+}
+
+/// Reads `spec_path`, applies `overrides`, loads the data and builds the plan, within the machine's
+/// available memory and one worker per core. Writes nothing.
+pub fn prepare(spec_path: &Path, overrides: &[String]) -> Result<Prepared> {
+    prepare_with(spec_path, overrides, &Limits::new(None, rayon::current_num_threads()))
+}
+
+/// [`prepare`] within `limits`: the memory and work estimates are checked before the data is loaded
+/// (from the spec alone) and again after the plan is built.
+pub fn prepare_with(spec_path: &Path, overrides: &[String], limits: &Limits) -> Result<Prepared> {
+    let (spec, source) = spec::read(spec_path, overrides)?;
+    let settings = plan::check(&spec, &source)?;
+    estimate::before_data(&settings, &source, limits)?;
+    let data = data::load(&settings.data, settings.seed).map_err(|e| match e.spec_key.clone() {
+        Some(key) => Error::Spec(source.error(&key, e.to_string())),
+        None => Error::Data(e),
+    })?;
+    let mut plan = plan::build(settings, &source, data.train.len())?;
+    let shape = Shape {
+        features: data.features() as f64,
+        outputs: data.outputs as f64,
+        train: data.train.len() as f64,
+        test: data.test.len() as f64,
+    };
+    let estimate = estimate::after_plan(&plan, shape, &source, limits)?;
+    plan.data_hash = fingerprint::data_hash(&data);
+    Ok(Prepared { source, plan, data, estimate })
+}
+
+/// The spec as it will be saved in the results folder: the resolved values, with a note on provenance.
+pub fn spec_as_run(prepared: &Prepared) -> Result<String> {
+    let body = toml::to_string_pretty(prepared.plan.settings.provenance())
+        .map_err(|e| Error::records(&prepared.source.path, format!("cannot serialise the spec: {e}")))?;
+    let sets: Vec<&str> = prepared.source.overrides.iter().map(|(_, arg)| arg.as_str()).collect();
+    let from = if sets.is_empty() { String::new() } else { format!(" with --set {}", sets.join(" --set ")) };
+    Ok(format!(
+        "# The spec as run: {}{from}, every default filled in.\n\n{body}",
+        prepared.source.path.display()
+    ))
+}
+
+/// Makes the results folder ready: refuses one that holds another spec's results unless `force`, and
+/// combinations that would lose results (`--force` with shards, which would delete each other's runs).
+pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf> {
+    let output = prepared.plan.output().to_path_buf();
+    if let Some(shard) = options.shard {
+        resume::check_shardable(prepared, options, shard)?;
+    }
+    let text = spec_as_run(prepared)?;
+    if let Some(existing) = records::saved_spec(&output)
+        && strip_comments(&existing) != strip_comments(&text)
+        && !options.force
+    {
+        return Err(Error::Refused(format!(
+            "{} holds the results of a different spec ({}); choose another experiment.output, or pass --force to replace them",
+            output.display(),
+            output.join(records::layout::SPEC).display()
+        )));
+    }
+    if options.force {
+        records::remove_results(&output)?;
+    }
+    records::write_spec(&output, &text)?;
+    Ok(output)
+}
+
+/// How a sweep ended.
+#[derive(Debug, Clone)]
+pub enum Finished {
+    /// Every run of the plan is complete; summary.csv is written. Summaries in plan order.
+    Complete(Vec<RunSummary>),
+    /// This shard is done but others are not: `complete` of `total` runs are on disk.
+    Waiting {
+        /// Runs of the whole plan complete on disk.
+        complete: usize,
+        /// Runs in the plan.
+        total: usize,
+    },
+}
+
+/// Trains the scheduled runs. Whoever finds every run of the plan complete afterwards writes summary.csv
+/// (atomically, so two shards finishing together write the same file twice, harmlessly).
+pub fn run(
+    prepared: &Prepared,
+    schedule: &Schedule,
+    stop: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Finished> {
+    let plan = &prepared.plan;
+    if !schedule.todo.is_empty() {
+        match parallel::run(plan, &schedule.todo, &prepared.data, stop, progress) {
+            Err(Error::Interrupted(_)) => {
+                return Err(Error::Interrupted(resume::interrupted(prepared, schedule)));
+            }
+            other => drop(other?),
+        }
+    }
+    finish(plan.output(), plan)
+}
+
+/// Reads every run of `plan` back from `output`; writes summary.csv when all are complete.
+pub fn finish(output: &Path, plan: &Plan) -> Result<Finished> {
+    let files: Vec<Option<RunSummary>> =
+        plan.runs.iter().map(|r| resume::completed(output, plan, r).map(|f| f.summary)).collect();
+    let complete = files.iter().filter(|f| f.is_some()).count();
+    if complete < plan.runs.len() {
+        return Ok(Finished::Waiting { complete, total: plan.runs.len() });
+    }
+    let summaries: Vec<RunSummary> = files.into_iter().flatten().collect();
+    records::write_summary(output, &summaries)?;
+    Ok(Finished::Complete(summaries))
+}
+
+fn strip_comments(text: &str) -> String {
+    text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n")
+}

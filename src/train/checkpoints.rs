@@ -1,0 +1,71 @@
+//! When a run probes its gradient noise: before training, every `noise.every` epochs and at the end, each
+//! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan).
+
+use super::noise::{self, Scratch};
+use super::{Context, Recorder};
+use crate::error::Result;
+use crate::plan::RunConfig;
+use crate::rng::{self, Purpose};
+
+/// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.
+pub(super) struct Probes {
+    every: u64,
+    last_epoch: u64,
+    sizes: Vec<usize>,
+    batch_size: u64,
+    learning_rate_bits: u64,
+    repeat: u64,
+    count: u64,
+    scratch: Option<Scratch>,
+}
+
+impl Probes {
+    pub(super) fn new(run: &RunConfig, ctx: &Context<'_>) -> Self {
+        let sizes = if ctx.probe_sizes.is_empty() { vec![run.batch_size] } else { ctx.probe_sizes.to_vec() };
+        let scratch = (ctx.noise.every > 0).then(|| Scratch::new(ctx.net));
+        Probes {
+            every: ctx.noise.every,
+            last_epoch: run.epochs,
+            sizes,
+            batch_size: run.batch_size as u64,
+            learning_rate_bits: run.learning_rate.to_bits(),
+            repeat: run.repeat,
+            count: 0,
+            scratch,
+        }
+    }
+
+    pub(super) fn maybe(
+        &mut self,
+        ctx: &Context<'_>,
+        params: &[f32],
+        epoch: u64,
+        recorder: &mut dyn Recorder,
+    ) -> Result<()> {
+        let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
+        if !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
+            return Ok(());
+        }
+        let mut rng = rng::stream(
+            ctx.seed,
+            self.repeat,
+            Purpose::Probe {
+                batch_size: self.batch_size,
+                learning_rate_bits: self.learning_rate_bits,
+                checkpoint: self.count,
+            },
+        );
+        self.count += 1;
+        let rows = noise::checkpoint(
+            ctx.net,
+            params,
+            &ctx.data.train,
+            epoch,
+            &self.sizes,
+            ctx.noise.probes,
+            &mut rng,
+            scratch,
+        );
+        recorder.noise(&rows)
+    }
+}

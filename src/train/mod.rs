@@ -1,0 +1,96 @@
+//! One seeded training run: the epoch loop ([`run`](mod@run)), evaluation between epochs, gradient-noise
+//! checkpoints ([`noise`], scheduled by `checkpoints`) and parameter snapshots for the [`landscape`].
+//! Records go to a [`Recorder`]; this stage never touches paths (`records` decides where records go).
+
+mod checkpoints;
+pub mod landscape;
+pub mod noise;
+mod run;
+
+pub use landscape::ParamPath;
+pub use run::train;
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::nn::Mlp;
+use crate::plan::{NoisePlan, RunConfig};
+use crate::schema::{EpochRecord, IterationRecord, NoiseRecord, RunSummary};
+use crate::spec::TrainingSpec;
+use std::sync::atomic::AtomicBool;
+
+/// Where a run's records go.
+pub trait Recorder {
+    /// Called after every `log_every`-th update.
+    fn iteration(&mut self, record: &IterationRecord) -> Result<()>;
+    /// Called before training and after every epoch.
+    fn epoch(&mut self, record: &EpochRecord) -> Result<()>;
+    /// Called at every gradient-noise checkpoint, with a row per probed batch size.
+    fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()>;
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The last epoch record.
+    pub last: EpochRecord,
+    /// Epochs fully completed.
+    pub epochs_completed: u64,
+    /// Training examples consumed.
+    pub examples_seen: u64,
+    /// A loss became NaN or infinite; the run stopped there.
+    pub diverged: bool,
+    /// The sweep was interrupted before the run finished.
+    pub interrupted: bool,
+    /// Parameter snapshots along the way (empty unless the landscape is recorded).
+    pub path: ParamPath,
+}
+
+/// What a run needs besides its configuration; shared by every run of a sweep.
+pub struct Context<'a> {
+    /// The network shape.
+    pub net: &'a Mlp,
+    /// The examples.
+    pub data: &'a Dataset,
+    /// The initial parameters of this run's repeat.
+    pub init: &'a [f32],
+    /// The experiment seed.
+    pub seed: u64,
+    /// Optimiser and loop settings.
+    pub training: &'a TrainingSpec,
+    /// Epochs between noise checkpoints (0 = none) and probes per checkpoint.
+    pub noise: &'a NoisePlan,
+    /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
+    pub probe_sizes: &'a [usize],
+    /// Updates between parameter snapshots for the landscape; 0 records none.
+    pub snapshot_every: u64,
+    /// Set when the sweep must stop; checked every update.
+    pub stop: &'a AtomicBool,
+    /// Told the number of examples trained on after each epoch (progress bars).
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// The summary of `run` that ended with `outcome` (measured and analytic bytes are the caller's).
+pub fn summarize(run: &RunConfig, outcome: &Outcome) -> RunSummary {
+    let last = &outcome.last;
+    RunSummary {
+        run_id: run.id.clone(),
+        repeat: run.repeat,
+        batch_size: run.batch_size,
+        batch_label: run.batch_label.clone(),
+        learning_rate: run.learning_rate,
+        epochs: run.epochs,
+        epochs_completed: outcome.epochs_completed,
+        updates_per_epoch: run.updates_per_epoch,
+        last_batch_size: run.last_batch_size,
+        updates: last.updates,
+        examples_seen: outcome.examples_seen,
+        final_train_loss: last.train_loss,
+        final_test_loss: last.test_loss,
+        final_test_accuracy: last.test_accuracy,
+        train_time_s: last.train_time_s,
+        examples_per_s: outcome.examples_seen as f64 / last.train_time_s.max(f64::MIN_POSITIVE),
+        diverged: outcome.diverged,
+        peak_bytes: None,
+        analytic_bytes: None,
+    }
+}
