@@ -4,7 +4,7 @@ mod cli;
 
 use anyhow::Context;
 use batchlab::error::Error;
-use batchlab::plan::estimate::Limits;
+use batchlab::plan::limits::Limits;
 use batchlab::plan::shard::{self, Shard};
 use batchlab::sweep::{self, Finished, Options};
 use batchlab::{peers, report};

@@ -8,7 +8,8 @@
 
 use batchlab::data::{self, Dataset, Targets};
 use batchlab::error::Origin;
-use batchlab::plan::estimate::{self, Limits, Shape};
+use batchlab::plan::estimate::{self, Shape};
+use batchlab::plan::limits::Limits;
 use batchlab::plan::{self, DataPlan, SourcePlan};
 use batchlab::spec::{self, Task};
 use proptest::prelude::*;

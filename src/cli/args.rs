@@ -1,7 +1,7 @@
 //! The command line (clap derive): `batchlab <spec>` runs a sweep; subcommands plan, run and friends. Every
 //! numeric flag has a range, so nothing a user types reaches the library out of bounds.
 
-use batchlab::plan::estimate::parse_bytes;
+use batchlab::plan::limits::parse_bytes;
 use batchlab::plan::shard::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

@@ -6,6 +6,7 @@
 //! never touches the file system (`records` writes them).
 
 mod by_batch;
+mod contour;
 mod convergence_epoch;
 mod convergence_iteration;
 mod convergence_time;

@@ -1,13 +1,14 @@
 //! Spec -> plan: [`check`] turns the spec into checked [`Settings`]; once the data is loaded, [`build`]
 //! checks what depends on its size and expands batch sizes x learning rates x repeats into [`RunConfig`]s
 //! with stable ids. Nothing runs, and nothing is written, until the plan is valid. [`estimate`] sizes the
-//! sweep before anything large is allocated, [`footprint`] is the one memory model of a run, and
-//! [`shard`] splits the plan over processes.
+//! sweep before anything large is allocated within the machine's [`limits`], [`footprint`] is the one
+//! memory model of a run, and [`shard`] splits the plan over processes.
 
 mod check;
 mod data_check;
 pub mod estimate;
 pub mod footprint;
+pub mod limits;
 mod settings;
 pub mod shard;
 

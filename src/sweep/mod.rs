@@ -15,7 +15,8 @@ pub use resume::{Options, Schedule, schedule};
 
 use crate::data::{self, Dataset};
 use crate::error::{Error, Result};
-use crate::plan::estimate::{self, Estimate, Limits, Shape};
+use crate::plan::estimate::{self, Estimate, Shape};
+use crate::plan::limits::Limits;
 use crate::plan::{self, Plan};
 use crate::records;
 use crate::schema::RunSummary;

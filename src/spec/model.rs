@@ -1,0 +1,59 @@
+//! `[model]`: the network.
+
+use super::defaults::*;
+use serde::{Deserialize, Serialize};
+
+/// `[model]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Hidden layer widths; empty for a linear or softmax regression.
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<u64>,
+    /// Hidden-layer nonlinearity.
+    #[serde(default)]
+    pub activation: Activation,
+    /// Weight initialisation.
+    #[serde(default)]
+    pub init: Init,
+    /// Whether layers have a bias term.
+    #[serde(default = "yes")]
+    pub bias: bool,
+}
+
+/// `model.activation`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// max(0, z)
+    #[default]
+    Relu,
+    /// tanh(z)
+    Tanh,
+    /// 1 / (1 + e^-z)
+    Sigmoid,
+}
+
+/// `model.init`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// Normal(0, 2 / fan_in) weights, zero biases.
+    #[default]
+    He,
+    /// Uniform(+-sqrt(6 / (fan_in + fan_out))) weights, zero biases.
+    Xavier,
+    /// All zeros; only valid without hidden layers.
+    Zeros,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            hidden: default_hidden(),
+            activation: Activation::default(),
+            init: Init::default(),
+            bias: true,
+        }
+    }
+}
