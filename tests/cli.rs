@@ -484,3 +484,23 @@ fn noise_rows_are_consistent_with_their_own_definitions() {
         }
     }
 }
+
+#[test]
+fn out_of_range_numeric_flags_are_refused_by_name_without_a_panic() {
+    let wd = Workdir::new();
+    for (args, flag) in [
+        (&["bench", "--repeats", "0"][..], "--repeats"),
+        (&["bench", "--batch-sizes", "0"][..], "--batch-sizes"),
+        (&["bench", "--batch-sizes", "32,5000"][..], "--batch-sizes"),
+        (&["bench", "--epoch-scale", "nan"][..], "--epoch-scale"),
+        (&["bench", "--epoch-scale=-1"][..], "--epoch-scale"),
+        (&["run", "spec.toml", "--threads", "0"][..], "--threads"),
+        (&["run", "spec.toml", "--max-memory", "0"][..], "--max-memory"),
+        (&["run", "spec.toml", "--shard", "3/3"][..], "--shard"),
+    ] {
+        let out = wd.run(args);
+        out.expect_code(2);
+        assert!(out.stderr.contains(flag), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+    }
+}

@@ -7,6 +7,7 @@
 //! residuals ((S - fit)/S)^2, so the hundreds of steps of small batches and the handful of large batches
 //! count alike (an unweighted fit would be decided by the smallest batch sizes alone).
 
+use super::stats::weighted_line;
 use serde::{Deserialize, Serialize};
 
 /// The fitted line and what it implies.
@@ -39,17 +40,9 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
     {
         return None;
     }
-    let w: Vec<f64> = points.iter().map(|p| 1.0 / (p.1 * p.1)).collect();
-    let sw: f64 = w.iter().sum();
-    let mean =
-        |f: &dyn Fn(&(f64, f64)) -> f64| points.iter().zip(&w).map(|(p, w)| w * f(p)).sum::<f64>() / sw;
-    let (mx, my) = (mean(&|p| 1.0 / p.0), mean(&|p| p.1));
-    let sxx = mean(&|p| (1.0 / p.0 - mx).powi(2));
-    if sxx <= 1e-15 * mx * mx {
-        return None;
-    }
-    let e_min = mean(&|p| (1.0 / p.0 - mx) * (p.1 - my)) / sxx;
-    let s_min = my - e_min * mx;
+    let weighted: Vec<(f64, f64, f64)> = points.iter().map(|&(b, s)| (1.0 / b, s, 1.0 / (s * s))).collect();
+    let line = weighted_line(&weighted)?;
+    let (s_min, e_min) = (line.intercept, line.slope);
     let relative = |p: &(f64, f64)| (p.1 - (s_min + e_min / p.0)) / p.1;
     let residual = (points.iter().map(|p| relative(p).powi(2)).sum::<f64>() / points.len() as f64).sqrt();
     let b_crit = (s_min > 0.0 && e_min > 0.0).then(|| e_min / s_min);

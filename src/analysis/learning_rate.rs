@@ -5,6 +5,7 @@
 //! Then one row per batch size: the means over that rate's repeats. A row of analysis.csv.
 
 use super::run::RunAnalysis;
+use super::stats;
 use serde::{Deserialize, Serialize};
 
 /// How the rate of a batch size was chosen.
@@ -115,7 +116,7 @@ fn batch(runs: Vec<&RunAnalysis>) -> BatchAnalysis {
     let at: Vec<&RunAnalysis> = runs.into_iter().filter(|r| r.learning_rate == lr).collect();
     let all = |f: fn(&RunAnalysis) -> Option<f64>| at.iter().map(|r| f(r)).collect::<Option<Vec<f64>>>();
     let some = |f: fn(&RunAnalysis) -> Option<f64>| -> Vec<f64> { at.iter().filter_map(|r| f(r)).collect() };
-    let avg = |f: fn(&RunAnalysis) -> Option<f64>| nonempty_mean(&some(f));
+    let avg = |f: fn(&RunAnalysis) -> Option<f64>| stats::mean(&some(f));
     let test_loss = some(|r| r.final_test_loss);
     let test_acc = some(|r| r.final_test_accuracy);
     BatchAnalysis {
@@ -132,10 +133,10 @@ fn batch(runs: Vec<&RunAnalysis>) -> BatchAnalysis {
         examples_to_target: all(|r| r.examples_to_target).map(|v| mean(&v)),
         seconds_to_target: all(|r| r.seconds_to_target).map(|v| mean(&v)),
         final_train_loss: avg(|r| Some(r.final_train_loss).filter(|l| l.is_finite())),
-        final_test_loss: nonempty_mean(&test_loss),
+        final_test_loss: stats::mean(&test_loss),
         final_test_loss_min: test_loss.iter().copied().reduce(f64::min),
         final_test_loss_max: test_loss.iter().copied().reduce(f64::max),
-        final_test_accuracy: nonempty_mean(&test_acc),
+        final_test_accuracy: stats::mean(&test_acc),
         final_test_accuracy_min: test_acc.iter().copied().reduce(f64::min),
         final_test_accuracy_max: test_acc.iter().copied().reduce(f64::max),
         epoch_tv_ratio: avg(|r| r.epoch_tv_ratio),
@@ -150,11 +151,7 @@ fn batch(runs: Vec<&RunAnalysis>) -> BatchAnalysis {
 }
 
 fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len().max(1) as f64
-}
-
-fn nonempty_mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| mean(v))
+    stats::mean(v).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

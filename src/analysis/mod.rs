@@ -7,6 +7,7 @@ pub mod critical;
 pub mod learning_rate;
 pub mod run;
 pub mod smoothness;
+pub mod stats;
 pub mod target;
 pub mod text;
 
@@ -52,10 +53,7 @@ pub fn analyze(results: &Results) -> Analysis {
     let points: Vec<(f64, f64)> =
         batch_sizes.iter().filter_map(|b| b.steps_to_target.map(|s| (b.batch_size as f64, s))).collect();
     let noise: Vec<f64> = batch_sizes.iter().filter_map(|b| b.b_simple).collect();
-    let critical = Critical {
-        fit: critical::fit(&points),
-        b_simple: (!noise.is_empty()).then(|| noise.iter().sum::<f64>() / noise.len() as f64),
-    };
+    let critical = Critical { fit: critical::fit(&points), b_simple: stats::mean(&noise) };
     let smoothness_verdict = text::smoothness_verdict(&batch_sizes);
     Analysis { target, batch_sizes, critical, smoothness_verdict, runs }
 }

@@ -117,5 +117,5 @@ fn b_simple_before(run: &RunRecords, hit: Option<Reached>) -> Option<f64> {
         .filter_map(|&e| noise.iter().find(|n| n.epoch == e).map(|n| n.b_simple))
         .filter(|v| v.is_finite())
         .collect();
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    super::stats::mean(&values)
 }

@@ -1,8 +1,8 @@
 //! The analysis as text: the answer table (terminal and report), the critical batch size line and the
 //! one-sentence smoothness verdict. Pure: strings in, strings out.
 
+use super::stats::spearman;
 use super::{Analysis, BatchAnalysis, Choice};
-use std::fmt::Write;
 
 /// Headers of the answer table.
 pub const COLUMNS: [&str; 12] = [
@@ -113,55 +113,6 @@ pub fn smoothness_verdict(rows: &[BatchAnalysis]) -> String {
     }
 }
 
-/// Spearman's rank correlation of (x, y) points (average ranks for ties); 0 when either is constant.
-pub fn spearman(points: &[(f64, f64)]) -> f64 {
-    let rx = ranks(&points.iter().map(|p| p.0).collect::<Vec<_>>());
-    let ry = ranks(&points.iter().map(|p| p.1).collect::<Vec<_>>());
-    let n = rx.len() as f64;
-    let (mx, my) = (rx.iter().sum::<f64>() / n, ry.iter().sum::<f64>() / n);
-    let cov: f64 = rx.iter().zip(&ry).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let vx: f64 = rx.iter().map(|a| (a - mx).powi(2)).sum();
-    let vy: f64 = ry.iter().map(|b| (b - my).powi(2)).sum();
-    if vx == 0.0 || vy == 0.0 { 0.0 } else { cov / (vx * vy).sqrt() }
-}
-
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut out = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-            j += 1;
-        }
-        (i..=j).for_each(|k| out[order[k]] = (i + j) as f64 / 2.0 + 1.0);
-        i = j + 1;
-    }
-    out
-}
-
-/// The answer table aligned for a terminal, then the target and critical batch size lines.
-pub fn terminal(analysis: &Analysis) -> String {
-    let rows = rows(analysis);
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([COLUMNS[c].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", analysis.target.describe());
-    let _ = writeln!(out, "{}", line(&COLUMNS.map(String::from)));
-    for r in &rows {
-        let _ = writeln!(out, "{}", line(r));
-    }
-    let _ = writeln!(out, "{}", critical_line(analysis));
-    let _ = writeln!(out, "{}", analysis.smoothness_verdict);
-    out
-}
-
 /// Bytes in KiB or MiB.
 pub fn bytes(b: f64) -> String {
     if b >= 1024.0 * 1024.0 { format!("{:.2} MiB", b / 1048576.0) } else { format!("{:.0} KiB", b / 1024.0) }
@@ -177,20 +128,4 @@ pub fn significant(v: f64) -> String {
     }
     let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
     format!("{v:.decimals$}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spearman_is_one_for_a_monotone_relation_and_minus_one_for_a_reversed_one() {
-        assert_eq!(spearman(&[(1.0, 1.0), (2.0, 8.0), (3.0, 9.0)]), 1.0);
-        assert_eq!(spearman(&[(1.0, 3.0), (2.0, 2.0), (8.0, 1.0)]), -1.0);
-    }
-
-    #[test]
-    fn tied_values_share_their_average_rank() {
-        assert_eq!(ranks(&[5.0, 1.0, 5.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
-    }
 }

@@ -4,7 +4,7 @@
 
 use super::xy::{Draw, XySeries};
 use super::{EPOCH_COLOURS, INK, tint};
-use crate::analysis::{Analysis, RunAnalysis};
+use crate::analysis::{Analysis, RunAnalysis, stats};
 use crate::plan::SweepPlan;
 use crate::spec::LrScaling;
 use plotters::style::RGBColor;
@@ -56,10 +56,8 @@ pub fn points<'a>(runs: impl Iterator<Item = &'a RunAnalysis>, value: Value) -> 
         .filter_map(|&b| {
             let v =
                 runs.iter().filter(|r| r.batch_size == b).map(|r| value(r)).collect::<Option<Vec<f64>>>()?;
-            let mean = v.iter().sum::<f64>() / v.len() as f64;
-            let (lo, hi) =
-                v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(*x), h.max(*x)));
-            Some((b as f64, mean, lo, hi))
+            let (lo, hi) = stats::min_max(&v)?;
+            Some((b as f64, stats::mean(&v)?, lo, hi))
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! debiased exponential moving average, and min/max decimation of long series.
 
 use super::palette;
+use crate::analysis::stats;
 use crate::records::{Results, RunRecords};
 use crate::spec::Band;
 use plotters::style::RGBColor;
@@ -60,16 +61,14 @@ pub struct Spread {
 
 /// The mean of `values` with a band: min to max, or mean +- one (population) standard deviation.
 pub fn spread(values: &[f64], band: Band) -> Spread {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
+    let mean = stats::mean(values).unwrap_or(f64::NAN);
     match band {
-        Band::Minmax => Spread {
-            mean,
-            low: values.iter().copied().fold(f64::INFINITY, f64::min),
-            high: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        },
+        Band::Minmax => {
+            let (low, high) = stats::min_max(values).unwrap_or((f64::NAN, f64::NAN));
+            Spread { mean, low, high }
+        }
         Band::Std => {
-            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let sd = stats::population_std(values).unwrap_or(f64::NAN);
             Spread { mean, low: mean - sd, high: mean + sd }
         }
     }

@@ -2,7 +2,7 @@
 //! (figures inlined as SVG), both from the same [`Table`]s and sentences. `records` writes them.
 
 use super::table::{Table, escape};
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, stats};
 use crate::figures::Figure;
 use crate::figures::series::{Group, batch_label};
 use crate::records::{Results, RunRecords};
@@ -158,16 +158,14 @@ fn b_simple(run: &RunRecords, start: bool) -> Option<f64> {
 }
 
 fn mean(values: &[f64], fmt: fn(f64) -> String) -> String {
-    if values.is_empty() { "–".into() } else { fmt(values.iter().sum::<f64>() / values.len() as f64) }
+    stats::mean(values).map_or("–".into(), fmt)
 }
 
 fn with_range(values: &[f64]) -> String {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    match values.len() {
-        0 => "–".into(),
-        1 => format!("{lo:.3}"),
-        n => format!("{:.3} ({lo:.3}–{hi:.3})", values.iter().sum::<f64>() / n as f64),
+    match (stats::mean(values), stats::min_max(values)) {
+        (Some(m), Some((lo, hi))) if values.len() > 1 => format!("{m:.3} ({lo:.3}–{hi:.3})"),
+        (Some(m), _) => format!("{m:.3}"),
+        _ => "–".into(),
     }
 }
 
