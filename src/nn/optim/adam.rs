@@ -6,7 +6,8 @@
 //! As PyTorch's single-tensor path, the bias corrections are computed in f64 and folded into two f32
 //! scalars: the step lr / (1 - beta1^t) and 1 / sqrt(1 - beta2^t) on sqrt(v).
 
-use super::{Segment, Settings, decay_of};
+use super::Settings;
+use std::ops::Range;
 
 /// Moments and constants; `last_step` is the t of the last update (0 before the first).
 #[derive(Debug, Clone)]
@@ -20,9 +21,9 @@ pub(super) struct AdamState {
     last_step: u64,
 }
 
-/// Per-update scalars of the kernel, f32 as the moments.
-#[derive(Clone, Copy)]
-struct Scalars {
+/// The constants of one update, f32 as the moments.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AdamStep {
     beta1: f32,
     one_minus_beta1: f32,
     beta2: f32,
@@ -32,6 +33,8 @@ struct Scalars {
     /// 1 / sqrt(1 - beta2^t).
     root_correction: f32,
     epsilon: f32,
+    /// (shrink, l2) for weights: (1 - lr wd, 0) for AdamW, (1, wd) for Adam; biases take (1, 0).
+    weights: (f32, f32),
 }
 
 impl AdamState {
@@ -61,19 +64,12 @@ impl AdamState {
         (self.last_step > 0).then(|| (&self.second[..], self.root_correction(self.last_step), self.epsilon))
     }
 
-    pub(super) fn step(
-        &mut self,
-        params: &mut [f32],
-        grad: &[f32],
-        lr: f64,
-        wd: f64,
-        t: u64,
-        segments: &[Segment],
-    ) {
+    /// The constants of update `t` (from 1) at rate `lr` and decay `wd`; records t for the preconditioner.
+    pub(super) fn begin(&mut self, lr: f64, wd: f64, t: u64) -> AdamStep {
         debug_assert!(t >= 1, "Adam counts steps from 1");
         let t = t.max(1);
         self.last_step = t;
-        let k = Scalars {
+        AdamStep {
             beta1: self.beta1 as f32,
             one_minus_beta1: (1.0 - self.beta1) as f32,
             beta2: self.beta2 as f32,
@@ -81,23 +77,28 @@ impl AdamState {
             step_size: (lr / (1.0 - self.beta1.powf(t as f64))) as f32,
             root_correction: self.root_correction(t),
             epsilon: self.epsilon,
-        };
-        for s in segments {
-            // Multiplying by 1 and adding 0 x theta are exact, so one kernel serves both rules; as in
-            // PyTorch, 1 - lr wd is computed in f64.
-            let (shrink, l2) = match (self.decoupled, s.decays) {
-                (true, true) => ((1.0 - lr * wd) as f32, 0.0),
-                (true, false) => (1.0, 0.0),
-                (false, _) => (1.0, decay_of(s, wd)),
-            };
-            let r = s.start..s.end;
-            let (m, v) = (&mut self.first[r.clone()], &mut self.second[r.clone()]);
-            kernel(&mut params[r.clone()], &grad[r], m, v, shrink, l2, k);
+            // As in PyTorch, 1 - lr wd is computed in f64.
+            weights: if self.decoupled { ((1.0 - lr * wd) as f32, 0.0) } else { (1.0, wd as f32) },
         }
+    }
+
+    /// Updates the parameters in `r`, weights when `decays`, else biases.
+    pub(super) fn update(
+        &mut self,
+        params: &mut [f32],
+        grad: &[f32],
+        r: Range<usize>,
+        decays: bool,
+        k: &AdamStep,
+    ) {
+        // Multiplying by 1 and adding 0 x theta are exact, so one kernel serves both rules.
+        let (shrink, l2) = if decays { k.weights } else { (1.0, 0.0) };
+        let (m, v) = (&mut self.first[r.clone()], &mut self.second[r.clone()]);
+        kernel(&mut params[r.clone()], &grad[r], m, v, shrink, l2, k);
     }
 }
 
-fn kernel(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], shrink: f32, l2: f32, k: Scalars) {
+fn kernel(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], shrink: f32, l2: f32, k: &AdamStep) {
     for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
         let theta = *p * shrink;
         let d = g + l2 * theta;

@@ -11,113 +11,18 @@ pub mod batches;
 mod rmsprop;
 pub mod schedule;
 pub mod sde;
+mod settings;
 mod sgd;
 #[cfg(test)]
 mod tests;
+
+pub use settings::{Kind, Settings, SettingsError};
 
 use super::{Mlp, kernels};
 use adam::AdamState;
 use rmsprop::RmsPropState;
 use sgd::SgdState;
-
-/// Which update rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// torch.optim.SGD: heavy-ball momentum (optionally Nesterov), dampening 0, L2 decay in the gradient.
-    Sgd,
-    /// torch.optim.Adam: bias-corrected moments, epsilon outside the square root, L2 decay in the gradient.
-    Adam,
-    /// torch.optim.AdamW: Adam with decoupled decay, theta <- theta (1 - lr weight_decay) before the step.
-    AdamW,
-    /// torch.optim.RMSprop, not centred: smoothing constant alpha, epsilon outside the root, momentum.
-    RmsProp,
-}
-
-/// The resolved hyperparameters of an optimiser, all but the learning rate (which a schedule sets per
-/// update). Fields a kind does not use are ignored by it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    /// The update rule.
-    pub kind: Kind,
-    /// Momentum coefficient (SGD, RMSprop), in [0, 1).
-    pub momentum: f64,
-    /// Nesterov momentum (SGD only; needs momentum > 0, as in PyTorch).
-    pub nesterov: bool,
-    /// First-moment decay (Adam, AdamW), in [0, 1).
-    pub beta1: f64,
-    /// Second-moment decay (Adam, AdamW), in [0, 1).
-    pub beta2: f64,
-    /// Added to the root of the second moment (Adam, AdamW, RMSprop), >= 0.
-    pub epsilon: f64,
-    /// Smoothing constant of the squared gradient (RMSprop), in [0, 1).
-    pub alpha: f64,
-    /// Weight decay, >= 0: L2 added to the gradient, or decoupled for AdamW. Biases are never decayed.
-    pub weight_decay: f64,
-}
-
-impl Default for Settings {
-    /// The defaults: SGD without momentum or decay; Adam's betas 0.9 and 0.999, epsilon 1e-8,
-    /// RMSprop's alpha 0.99.
-    fn default() -> Self {
-        Settings {
-            kind: Kind::Sgd,
-            momentum: 0.0,
-            nesterov: false,
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-8,
-            alpha: 0.99,
-            weight_decay: 0.0,
-        }
-    }
-}
-
-/// A hyperparameter outside its range: the key (as under `[training]`) and what is allowed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{key} = {value} is not allowed; allowed: {allowed}")]
-pub struct SettingsError {
-    /// The offending key, e.g. `beta2`.
-    pub key: &'static str,
-    /// Its value (1 for `nesterov = true`).
-    pub value: f64,
-    /// The allowed values.
-    pub allowed: &'static str,
-}
-
-impl Settings {
-    /// Checks the values the kind uses; the first bad key is named.
-    pub fn check(&self) -> Result<(), SettingsError> {
-        let unit = "a number in [0, 1)";
-        let non_negative = "a finite number >= 0";
-        let in_unit = |x: f64| x.is_finite() && (0.0..1.0).contains(&x);
-        let finite_non_negative = |x: f64| x.is_finite() && x >= 0.0;
-        let uses_momentum = matches!(self.kind, Kind::Sgd | Kind::RmsProp);
-        let adam = matches!(self.kind, Kind::Adam | Kind::AdamW);
-        let checks = [
-            ("weight_decay", self.weight_decay, finite_non_negative(self.weight_decay), non_negative),
-            ("momentum", self.momentum, !uses_momentum || in_unit(self.momentum), unit),
-            ("beta1", self.beta1, !adam || in_unit(self.beta1), unit),
-            ("beta2", self.beta2, !adam || in_unit(self.beta2), unit),
-            ("alpha", self.alpha, self.kind != Kind::RmsProp || in_unit(self.alpha), unit),
-            (
-                "epsilon",
-                self.epsilon,
-                self.kind == Kind::Sgd || finite_non_negative(self.epsilon),
-                non_negative,
-            ),
-            (
-                "nesterov",
-                1.0,
-                !self.nesterov || (self.kind == Kind::Sgd && self.momentum > 0.0),
-                "true only with optimizer = \"sgd\" and momentum > 0",
-            ),
-        ];
-        match checks.into_iter().find(|c| !c.2) {
-            Some((key, value, _, allowed)) => Err(SettingsError { key, value, allowed }),
-            None => Ok(()),
-        }
-    }
-}
+use std::ops::Range;
 
 /// A contiguous run of parameters that all decay or all do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,18 +98,13 @@ impl Optimizer {
     /// `learning_rate` (this update's, schedule applied); `step` counts updates from 1 (Adam's bias
     /// correction uses it). Allocates nothing.
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], learning_rate: f64, step: u64) {
-        assert_eq!(params.len(), grad.len(), "parameters and gradient have the same length");
-        let wd = self.settings.weight_decay;
-        match &mut self.state {
-            State::Sgd(s) => s.step(params, grad, learning_rate, wd, &self.segments),
-            State::Adam(s) => s.step(params, grad, learning_rate, wd, step, &self.segments),
-            State::RmsProp(s) => s.step(params, grad, learning_rate, wd, &self.segments),
-        }
+        self.update(params, grad, None, learning_rate, step);
     }
 
     /// [`Optimizer::step`], returning (grad . previous, grad . grad) for the update statistics, `grad`
-    /// being the loss gradient without decay (as `Sgd::step_observing`); plain SGD without decay does
-    /// both in one pass.
+    /// being the loss gradient without decay (as `Sgd::step_observing`). The products are taken block by
+    /// block right after the block's update, while it is in cache, and equal
+    /// `kernels::dot_and_squared_norm(grad, previous)` to the bit.
     pub fn step_observing(
         &mut self,
         params: &mut [f32],
@@ -219,8 +119,44 @@ impl Optimizer {
         {
             return kernels::descend_and_observe(params, grad, previous, learning_rate as f32);
         }
-        self.step(params, grad, learning_rate, step);
-        kernels::dot_and_squared_norm(grad, previous)
+        self.update(params, grad, Some(previous), learning_rate, step)
+    }
+
+    /// The update, a block of [`BLOCK`] parameters at a time, each block's decay segments in turn.
+    fn update(
+        &mut self,
+        params: &mut [f32],
+        grad: &[f32],
+        previous: Option<&[f32]>,
+        lr: f64,
+        step: u64,
+    ) -> (f64, f64) {
+        assert_eq!(params.len(), grad.len(), "parameters and gradient have the same length");
+        let wd = self.settings.weight_decay;
+        let adam = match &mut self.state {
+            State::Adam(s) => Some(s.begin(lr, wd, step)),
+            _ => None,
+        };
+        let (mut dot, mut gg) = (0.0, 0.0);
+        for start in (0..params.len()).step_by(BLOCK) {
+            let end = (start + BLOCK).min(params.len());
+            for s in self.segments.iter().filter(|s| s.start < end && s.end > start) {
+                let r: Range<usize> = s.start.max(start)..s.end.min(end);
+                let decay = if s.decays { wd } else { 0.0 };
+                match (&mut self.state, &adam) {
+                    (State::Sgd(state), _) => state.update(params, grad, r, lr as f32, decay as f32),
+                    (State::Adam(state), Some(k)) => state.update(params, grad, r, s.decays, k),
+                    (State::RmsProp(state), _) => state.update(params, grad, r, lr as f32, decay as f32),
+                    (State::Adam(_), None) => unreachable!("Adam's constants are set above"),
+                }
+            }
+            if let Some(previous) = previous {
+                let (a, b) = kernels::dot_and_squared_norm(&grad[start..end], &previous[start..end]);
+                dot += a;
+                gg += b;
+            }
+        }
+        (dot, gg)
     }
 
     /// The diagonal preconditioner of the last update, 1 / (sqrt(v_hat) + epsilon) per parameter (v_hat
@@ -246,7 +182,7 @@ impl Optimizer {
     }
 }
 
-/// The decay coefficient of `segment`: `weight_decay` for weights, 0 for biases.
-fn decay_of(segment: &Segment, weight_decay: f64) -> f32 {
-    if segment.decays { weight_decay as f32 } else { 0.0 }
-}
+/// Parameters updated between two products of the statistics: the block of
+/// `kernels::dot_and_squared_norm` (a test pins the equality), small enough that a block of every vector
+/// stays in the first-level cache.
+const BLOCK: usize = 1024;

@@ -2,7 +2,8 @@
 //! u = d / (sqrt(v) + eps); with momentum b <- mu b + u and theta <- theta - lr b, else
 //! theta <- theta - lr u. No bias correction.
 
-use super::{Segment, Settings, decay_of};
+use super::Settings;
+use std::ops::Range;
 
 /// Square average, momentum buffer (empty without momentum) and constants.
 #[derive(Debug, Clone)]
@@ -39,27 +40,23 @@ impl RmsPropState {
         self.stepped.then_some((&self.square[..], 1.0, self.epsilon))
     }
 
-    pub(super) fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f64, wd: f64, segments: &[Segment]) {
+    /// Updates the parameters in `r`, all with decay coefficient `wd`.
+    pub(super) fn update(&mut self, params: &mut [f32], grad: &[f32], r: Range<usize>, lr: f32, wd: f32) {
         self.stepped = true;
-        let lr = lr as f32;
         let (a, c, eps, mu) = (self.alpha, self.one_minus_alpha, self.epsilon, self.momentum);
-        for s in segments {
-            let wd = decay_of(s, wd);
-            let r = s.start..s.end;
-            let (p, g, v) = (&mut params[r.clone()], &grad[r.clone()], &mut self.square[r.clone()]);
-            if self.buffer.is_empty() {
-                for ((p, &g), v) in p.iter_mut().zip(g).zip(v) {
-                    let d = g + wd * *p;
-                    *v = a * *v + c * (d * d);
-                    *p -= lr * (d / (v.sqrt() + eps));
-                }
-            } else {
-                for (((p, &g), v), b) in p.iter_mut().zip(g).zip(v).zip(&mut self.buffer[r.clone()]) {
-                    let d = g + wd * *p;
-                    *v = a * *v + c * (d * d);
-                    *b = mu * *b + d / (v.sqrt() + eps);
-                    *p -= lr * *b;
-                }
+        let (p, g, v) = (&mut params[r.clone()], &grad[r.clone()], &mut self.square[r.clone()]);
+        if self.buffer.is_empty() {
+            for ((p, &g), v) in p.iter_mut().zip(g).zip(v) {
+                let d = g + wd * *p;
+                *v = a * *v + c * (d * d);
+                *p -= lr * (d / (v.sqrt() + eps));
+            }
+        } else {
+            for (((p, &g), v), b) in p.iter_mut().zip(g).zip(v).zip(&mut self.buffer[r]) {
+                let d = g + wd * *p;
+                *v = a * *v + c * (d * d);
+                *b = mu * *b + d / (v.sqrt() + eps);
+                *p -= lr * *b;
             }
         }
     }

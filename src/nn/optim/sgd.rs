@@ -1,7 +1,8 @@
 //! torch.optim.SGD with dampening 0: d = g + wd theta; b <- mu b + d (b_1 = d); the step is d + mu b
 //! with Nesterov momentum, b without, d when mu = 0; theta <- theta - lr step.
 
-use super::{Segment, Settings, decay_of};
+use super::Settings;
+use std::ops::Range;
 
 /// Momentum coefficient and velocity (empty without momentum).
 #[derive(Debug, Clone)]
@@ -27,18 +28,15 @@ impl SgdState {
         self.velocity.len()
     }
 
-    pub(super) fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f64, wd: f64, segments: &[Segment]) {
-        let lr = lr as f32;
-        for s in segments {
-            let (p, g) = (&mut params[s.start..s.end], &grad[s.start..s.end]);
-            let wd = decay_of(s, wd);
-            if self.velocity.is_empty() {
-                descend(p, g, lr, wd);
-            } else if self.nesterov {
-                nesterov(p, g, &mut self.velocity[s.start..s.end], lr, wd, self.momentum);
-            } else {
-                heavy_ball(p, g, &mut self.velocity[s.start..s.end], lr, wd, self.momentum);
-            }
+    /// Updates the parameters in `r`, all with decay coefficient `wd`.
+    pub(super) fn update(&mut self, params: &mut [f32], grad: &[f32], r: Range<usize>, lr: f32, wd: f32) {
+        let (p, g) = (&mut params[r.clone()], &grad[r.clone()]);
+        if self.velocity.is_empty() {
+            descend(p, g, lr, wd);
+        } else if self.nesterov {
+            nesterov(p, g, &mut self.velocity[r], lr, wd, self.momentum);
+        } else {
+            heavy_ball(p, g, &mut self.velocity[r], lr, wd, self.momentum);
         }
     }
 }
