@@ -3,6 +3,8 @@
 //! the training set; within an epoch the batch size is fixed, so an epoch's updates follow
 //! `plan::updates_per_epoch` at that epoch's size.
 
+use super::SettingsError;
+use super::settings::{MILESTONES, bad_milestone, first_failure};
 use crate::plan::updates_per_epoch;
 use crate::spec::LastBatch;
 
@@ -35,6 +37,17 @@ pub struct Phase {
 }
 
 impl BatchSchedule {
+    /// Checks the start, the factor and the milestones; the first bad key is named (`batch_size` for the
+    /// start).
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let milestone = bad_milestone(&self.milestones);
+        first_failure([
+            ("batch_size", self.start as f64, (1..=self.n).contains(&self.start), "1 to N"),
+            ("batch_size_factor", self.factor as f64, self.factor >= 2, "an integer >= 2"),
+            ("batch_size_milestones", milestone.unwrap_or(0) as f64, milestone.is_none(), MILESTONES),
+        ])
+    }
+
     /// The batch size of the epoch that starts after `epoch` complete epochs.
     pub fn batch_size(&self, epoch: u64) -> usize {
         let passed = self.milestones.iter().filter(|&&m| epoch >= m).count();
@@ -112,6 +125,16 @@ mod tests {
         assert_eq!(phases[3], phase(5, 4, 1000, 1, 1000));
         assert_eq!(phases.len(), 4);
         assert_eq!(s.batch_size(u64::MAX), 1000);
+    }
+
+    #[test]
+    fn checks_name_the_bad_key() {
+        let s = BatchSchedule { n: 100, start: 10, milestones: vec![3, 8], factor: 2 };
+        assert!(s.check().is_ok());
+        let key = |s: BatchSchedule| s.check().map_err(|e| e.key);
+        assert_eq!(key(BatchSchedule { factor: 1, ..s.clone() }), Err("batch_size_factor"));
+        assert_eq!(key(BatchSchedule { milestones: vec![8, 3], ..s.clone() }), Err("batch_size_milestones"));
+        assert_eq!(key(BatchSchedule { start: 101, ..s }), Err("batch_size"));
     }
 
     #[test]

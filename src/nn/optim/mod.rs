@@ -57,7 +57,12 @@ pub fn segments(net: &Mlp) -> Vec<Segment> {
             _ => merged.push(s),
         }
     }
-    debug_assert!(merged.windows(2).all(|w| w[0].end == w[1].start), "segments tile the parameters");
+    debug_assert!(
+        merged.first().is_some_and(|s| s.start == 0)
+            && merged.last().is_some_and(|s| s.end == net.params)
+            && merged.windows(2).all(|w| w[0].end == w[1].start),
+        "segments tile the parameters"
+    );
     merged
 }
 

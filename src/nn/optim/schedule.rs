@@ -8,6 +8,9 @@
 //! the share of the decay period done and f = `final_lr_factor`; for "step" it is gamma^k, k the
 //! milestones m with at least m epochs complete (PyTorch's MultiStepLR stepped once per epoch).
 
+use super::SettingsError;
+use super::settings::{MILESTONES, bad_milestone, first_failure};
+
 /// Where training stands just before an update.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Position {
@@ -74,6 +77,27 @@ impl Schedule {
             final_lr_factor: 0.0,
             epochs,
         }
+    }
+
+    /// Checks the values the schedule uses; the first bad key is named.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let (w, s, f) = (self.warmup_epochs, self.warmup_start_factor, self.final_lr_factor);
+        let (gamma, milestone) = match &self.decay {
+            Decay::Step { milestones, gamma } => (*gamma, bad_milestone(milestones)),
+            _ => (1.0, None),
+        };
+        first_failure([
+            (
+                "warmup_epochs",
+                w,
+                w.is_finite() && w >= 0.0 && w <= self.epochs as f64,
+                "0 to the epochs of the run",
+            ),
+            ("warmup_start_factor", s, (0.0..=1.0).contains(&s), "a number in [0, 1]"),
+            ("final_lr_factor", f, f.is_finite() && f >= 0.0, "a finite number >= 0"),
+            ("gamma", gamma, gamma.is_finite() && gamma > 0.0, "a finite number > 0"),
+            ("milestones", milestone.unwrap_or(0) as f64, milestone.is_none(), MILESTONES),
+        ])
     }
 
     /// What the base learning rate is multiplied by for the update at `at`.
@@ -192,6 +216,18 @@ mod tests {
         let by_one = s.multiplier(Position::new(4, 500, 1000));
         let by_hundred = s.multiplier(Position::new(4, 5 * 100, 1000));
         assert_eq!(by_one, by_hundred);
+    }
+
+    #[test]
+    fn checks_name_the_bad_key() {
+        let step = |milestones: Vec<u64>, gamma: f64| schedule(Decay::Step { milestones, gamma }, 0.0);
+        assert!(step(vec![1, 5], 0.1).check().is_ok());
+        assert_eq!(step(vec![5, 5], 0.1).check().map_err(|e| (e.key, e.value)), Err(("milestones", 5.0)));
+        assert_eq!(step(vec![0], 0.1).check().map_err(|e| e.key), Err("milestones"));
+        assert_eq!(step(vec![2], 0.0).check().map_err(|e| e.key), Err("gamma"));
+        assert_eq!(schedule(Decay::Cosine, 11.0).check().map_err(|e| e.key), Err("warmup_epochs"));
+        let start = Schedule { warmup_start_factor: 1.5, ..schedule(Decay::Linear, 1.0) };
+        assert_eq!(start.check().map_err(|e| e.key), Err("warmup_start_factor"));
     }
 
     #[test]

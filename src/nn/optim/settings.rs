@@ -52,7 +52,7 @@ impl Default for Settings {
     }
 }
 
-/// A hyperparameter outside its range: the key (as under `[training]`) and what is allowed.
+/// A hyperparameter outside its range: the key (as under `[training]`), its value and what is allowed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{key} = {value} is not allowed; allowed: {allowed}")]
 pub struct SettingsError {
@@ -92,12 +92,32 @@ impl Settings {
                 "true only with optimizer = \"sgd\" and momentum > 0",
             ),
         ];
-        match checks.into_iter().find(|c| !c.2) {
-            Some((key, value, _, allowed)) => Err(SettingsError { key, value, allowed }),
-            None => Ok(()),
-        }
+        first_failure(checks)
     }
 }
+
+/// The first of (key, value, passes, allowed) that does not pass, as an error.
+pub(super) fn first_failure(
+    checks: impl IntoIterator<Item = (&'static str, f64, bool, &'static str)>,
+) -> Result<(), SettingsError> {
+    match checks.into_iter().find(|c| !c.2) {
+        Some((key, value, _, allowed)) => Err(SettingsError { key, value, allowed }),
+        None => Ok(()),
+    }
+}
+
+/// The first milestone that is 0 or not above the one before it, if any.
+pub(super) fn bad_milestone(milestones: &[u64]) -> Option<u64> {
+    let mut last = 0;
+    milestones.iter().copied().find(|&m| {
+        let bad = m <= last;
+        last = m;
+        bad
+    })
+}
+
+/// Milestones are epoch counts >= 1 in increasing order.
+pub(super) const MILESTONES: &str = "integers >= 1 in increasing order";
 
 #[cfg(test)]
 mod tests {

@@ -294,3 +294,11 @@ fn fused_statistics_equal_the_separate_pass_to_the_bit() {
         assert_eq!(observed, crate::nn::kernels::dot_and_squared_norm(&g, &previous), "{kind:?}");
     }
 }
+
+#[test]
+fn the_digits_network_has_four_segments_by_hand() {
+    // 64 -> 64 -> 10: W1 at 0..4096, b1 4096..4160, W2 4160..4800, b2 4800..4810.
+    let net = Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
+    let got: Vec<_> = super::segments(&net).iter().map(|s| (s.start, s.end, s.decays)).collect();
+    assert_eq!(got, [(0, 4096, true), (4096, 4160, false), (4160, 4800, true), (4800, 4810, false)]);
+}
