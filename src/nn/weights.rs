@@ -1,6 +1,6 @@
 //! Network weights in and out as safetensors, with PyTorch's nn.Linear names and layouts so a model can
-//! move between batchlab and PyTorch: exactly `layers.<i>.weight` of shape [out, in] and, when the model
-//! has biases, `layers.<i>.bias` of shape [out], f32 little-endian, i counting the layers from 0.
+//! move between batchlab and PyTorch: exactly `layers.<i>.weight` of shape `[out, in]` and, when the model
+//! has biases, `layers.<i>.bias` of shape `[out]`, f32 little-endian, i counting the layers from 0.
 //! batchlab keeps a layer's weights fan_in x fan_out row-major (see [`Layer`]), so they are transposed
 //! on the way out and back in. Also the SHA-256 of a flat parameter vector, which names initial weights.
 
