@@ -6,7 +6,9 @@ pub mod kernels;
 mod loss;
 mod mlp;
 mod online;
+pub mod optim;
 mod sgd;
+pub mod weights;
 
 pub use init::initialize;
 pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
