@@ -6,9 +6,9 @@
 //!
 //! `cargo bench --bench optim`; compare the Adam and SGD lines of one sitting.
 
-use batchlab::bench::{reference_data, reference_model};
 use batchlab::nn::optim::{Kind, Optimizer, Settings};
 use batchlab::nn::{OnlineStep, Workspace};
+use batchlab::peers::{reference_data, reference_model};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;

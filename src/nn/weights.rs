@@ -138,18 +138,6 @@ pub fn encode(net: &Mlp, params: &[f32]) -> Result<Vec<u8>, String> {
     safetensors::serialize(views, None).map_err(|e| e.to_string())
 }
 
-/// Writes `params` of `net` to `path` as safetensors.
-pub fn write(path: &Path, net: &Mlp, params: &[f32]) -> Result<(), WeightsError> {
-    let bytes = encode(net, params).map_err(|message| WeightsError::Format { path: path.into(), message })?;
-    std::fs::write(path, bytes).map_err(|source| WeightsError::Io { path: path.into(), source })
-}
-
-/// Reads the flat parameter vector of `net` from the safetensors file at `path`.
-pub fn read(path: &Path, net: &Mlp) -> Result<Vec<f32>, WeightsError> {
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io { path: path.into(), source })?;
-    decode(net, &bytes, path)
-}
-
 /// The flat parameter vector of `net` from the bytes of a safetensors file; `path` names it in errors.
 pub fn decode(net: &Mlp, bytes: &[u8], path: &Path) -> Result<Vec<f32>, WeightsError> {
     let file = SafeTensors::deserialize(bytes)

@@ -249,7 +249,7 @@ fn no_optimiser_step_allocates() {
         let s = Settings { momentum: 0.9, nesterov: kind == Kind::Sgd, weight_decay: 0.1, ..settings(kind) };
         let mut opt = Optimizer::new(&net, &s);
         let mut p = vec![0.1f32; net.params];
-        let (sum, usage) = crate::memory::usage(|| {
+        let (sum, usage) = crate::sweep::memory::usage(|| {
             for t in 1..=10 {
                 opt.step(&mut p, &g, 0.01, t);
                 std::hint::black_box(opt.step_observing(&mut p, &g, &previous, 0.01, t));
@@ -259,7 +259,7 @@ fn no_optimiser_step_allocates() {
         assert!(sum > 0.0);
         assert_eq!(usage.allocations, 0, "{kind:?}");
         // The counter does see an allocation where there is one, so the zero above means something.
-        let (_, seen) = crate::memory::usage(|| Optimizer::new(&net, &s).state_bytes());
+        let (_, seen) = crate::sweep::memory::usage(|| Optimizer::new(&net, &s).state_bytes());
         assert!(seen.allocations > 0);
     }
 }
