@@ -1,6 +1,7 @@
 //! The network: a multilayer perceptron whose parameters live in one flat `f32` vector, with a
 //! hand-written backward pass into preallocated buffers, its losses, initialisation and optimiser.
 
+mod hvp;
 mod init;
 pub mod kernels;
 mod loss;
@@ -8,6 +9,7 @@ mod mlp;
 mod online;
 mod sgd;
 
+pub use hvp::{FullLoss, HVP_CHUNK, HvpWorkspace};
 pub use init::initialize;
 pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
 pub use online::{OnlineStep, StepReport};
@@ -108,3 +110,7 @@ impl Mlp {
 
 #[cfg(test)]
 mod gradient_check;
+#[cfg(test)]
+mod hvp_check;
+#[cfg(test)]
+mod reference;
