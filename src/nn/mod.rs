@@ -1,6 +1,7 @@
 //! The network: a multilayer perceptron whose parameters live in one flat `f32` vector, with a
 //! hand-written backward pass into preallocated buffers, its losses, initialisation and optimiser.
 
+pub mod curvature;
 mod hvp;
 mod init;
 pub mod kernels;
