@@ -134,3 +134,24 @@ fn example_gradients_average_to_the_full_gradient() {
     }
     assert!(disagreement(&mean, &grad).is_none());
 }
+
+#[test]
+fn a_product_allocates_nothing_but_the_matrix_packing_buffers() {
+    // matrixmultiply allocates its packing buffer inside each product (as in training). A two-layer
+    // network makes, per chunk, 5 products in the gradient pass (2 forward, 2 weight gradients, 1
+    // propagation) and 8 in the R-passes (R-forward 1 + 2, R-backward 2 + 2 for the top layer and 1
+    // for the bottom one): 13, and nothing else.
+    let (net, params, data) = tiny(&[5], Activation::Tanh, Loss::CrossEntropy, true, 600);
+    let full = FullLoss { net: &net, params: &params, data: &data };
+    let mut ws = HvpWorkspace::new(&net);
+    let v = random_direction(net.params, 3);
+    let (mut hv, mut grad) = (vec![0.0; net.params], vec![0.0; net.params]);
+    full.hvp(&v, &mut ws, &mut hv);
+    let chunks = data.len().div_ceil(HVP_CHUNK) as u64;
+    let ((), usage) = crate::memory::usage(|| {
+        full.hvp_and_gradient(&v, &mut ws, &mut hv, &mut grad);
+    });
+    assert_eq!(usage.allocations, 13 * chunks);
+    let ((), usage) = crate::memory::usage(|| full.example_gradient(7, &mut ws, &mut grad));
+    assert_eq!(usage.allocations, 0, "a single example takes the row kernels");
+}
