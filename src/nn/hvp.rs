@@ -25,7 +25,7 @@
 //! through ndarray's `general_mat_mul` (matrixmultiply allocates its packing buffer inside each
 //! product, as in training); the pass itself allocates nothing.
 
-use super::mlp::{view, view_mut};
+use super::mlp::{derivative, view, view_mut};
 use super::{Loss, Mlp, Workspace};
 use crate::data::Examples;
 use crate::spec::Activation;
@@ -161,7 +161,7 @@ fn r_forward(net: &Mlp, params: &[f32], ws: &mut HvpWorkspace, b: usize) {
         if l < last {
             let ra = &mut ws.ra[l][..b * fo];
             ra.copy_from_slice(rz);
-            scale_by_derivative(net.activation, &acts[l][..b * fo], ra);
+            derivative(net.activation, &acts[l][..b * fo], ra);
         }
     }
 }
@@ -226,18 +226,8 @@ fn r_backward(net: &Mlp, params: &[f32], ws: &mut HvpWorkspace, b: usize) {
         gemm(view(rdelta, b, fo), view(layer.w(params), fi, fo).t(), 0.0, prev, b, fi);
         gemm(delta, view(layer.w(&ws.v), fi, fo).t(), 1.0, prev, b, fi);
         let (a, d, rz) = (&acts[l - 1][..b * fi], &deltas[l - 1][..b * fi], &ws.rz[l - 1][..b * fi]);
-        scale_by_derivative(net.activation, a, prev);
+        derivative(net.activation, a, prev);
         add_curvature_term(net.activation, a, d, rz, prev);
-    }
-}
-
-/// x *= f'(z), with f' in terms of the activation a = f(z) (as the backward pass takes it).
-fn scale_by_derivative(activation: Activation, a: &[f32], x: &mut [f32]) {
-    let pairs = x.iter_mut().zip(a);
-    match activation {
-        Activation::Relu => pairs.for_each(|(x, &a)| *x = if a > 0.0 { *x } else { 0.0 }),
-        Activation::Tanh => pairs.for_each(|(x, &a)| *x *= 1.0 - a * a),
-        Activation::Sigmoid => pairs.for_each(|(x, &a)| *x *= a * (1.0 - a)),
     }
 }
 

@@ -289,7 +289,7 @@ fn activate(activation: Activation, z: &mut [f32]) {
 }
 
 /// delta *= f'(z), with f' written in terms of the activation a = f(z).
-fn derivative(activation: Activation, a: &[f32], delta: &mut [f32]) {
+pub(super) fn derivative(activation: Activation, a: &[f32], delta: &mut [f32]) {
     let pairs = delta.iter_mut().zip(a);
     match activation {
         Activation::Relu => pairs.for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
