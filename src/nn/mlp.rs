@@ -124,6 +124,12 @@ impl Workspace {
         derivative(net.activation, &self.acts[l - 1][..layer.fan_in], prev);
     }
 
+    /// The input rows, every layer's output and every layer's error (divided by the batch size) of the
+    /// last `loss_and_gradient`: what the Hessian-vector products of `hvp` start from.
+    pub(crate) fn passes(&self) -> (&[f32], &[Vec<f32>], &[Vec<f32>]) {
+        (&self.input, &self.acts, &self.deltas)
+    }
+
     /// The network outputs of the last forward pass (logits for classification), `b x outputs`.
     pub fn outputs(&self, b: usize, outputs: usize) -> &[f32] {
         &self.acts[self.acts.len() - 1][..b * outputs]
@@ -283,7 +289,7 @@ fn activate(activation: Activation, z: &mut [f32]) {
 }
 
 /// delta *= f'(z), with f' written in terms of the activation a = f(z).
-fn derivative(activation: Activation, a: &[f32], delta: &mut [f32]) {
+pub(super) fn derivative(activation: Activation, a: &[f32], delta: &mut [f32]) {
     let pairs = delta.iter_mut().zip(a);
     match activation {
         Activation::Relu => pairs.for_each(|(d, &a)| *d = if a > 0.0 { *d } else { 0.0 }),
@@ -296,10 +302,10 @@ fn squared_norm(v: &[f32]) -> f64 {
     v.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
 }
 
-fn view(s: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
+pub(super) fn view(s: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
     ArrayView2::from_shape((rows, cols), s).expect("buffer sized for its shape")
 }
 
-fn view_mut(s: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
+pub(super) fn view_mut(s: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
     ArrayViewMut2::from_shape((rows, cols), s).expect("buffer sized for its shape")
 }

@@ -1,6 +1,8 @@
 //! The network: a multilayer perceptron whose parameters live in one flat `f32` vector, with a
 //! hand-written backward pass into preallocated buffers, its losses, initialisation and optimiser.
 
+pub mod curvature;
+mod hvp;
 mod init;
 pub mod kernels;
 mod loss;
@@ -10,6 +12,7 @@ pub mod optim;
 mod sgd;
 pub mod weights;
 
+pub use hvp::{FullLoss, HVP_CHUNK, HvpWorkspace};
 pub use init::initialize;
 pub use mlp::{Evaluation, GEMM_MIN_ROWS, Workspace};
 pub use online::{OnlineStep, StepReport};
@@ -114,3 +117,7 @@ impl Mlp {
 
 #[cfg(test)]
 mod gradient_check;
+#[cfg(test)]
+mod hvp_check;
+#[cfg(test)]
+mod reference;
