@@ -130,6 +130,8 @@ pub fn train_reference(
         shuffle: true,
         last_batch: LastBatch::Keep,
         log_every: 1,
+        eval_every: 0,
+        eval_per_doubling: 0,
     };
     let mut records = EpochsOnly::default();
     train_single(data, net, init, b, &training, repeat, &mut records)?;
@@ -169,6 +171,7 @@ pub fn train_single(
         noise: &noise,
         probe_sizes: &[],
         snapshot_every: 0,
+        stop_at: None,
         stop: &stop,
         progress: &|_| {},
     };

@@ -49,6 +49,28 @@ pub struct EpochRecord {
     pub grad_norm_mean: Option<f64>,
 }
 
+/// An evaluation of the whole training and test sets: a row of evals.csv. Before training, at every
+/// scheduled update (`training.eval_every`, `training.eval_per_doubling`) and at every epoch end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalRecord {
+    /// Updates made before the evaluation (0 = the initial weights).
+    pub update: u64,
+    /// Passes over the training set made: examples seen / N.
+    pub epoch: f64,
+    /// Training examples consumed.
+    pub examples_seen: u64,
+    /// Mean loss over the whole training set.
+    pub train_loss: f64,
+    /// Share of training examples classified correctly (classification only).
+    pub train_accuracy: Option<f64>,
+    /// Mean loss over the test set (none without a test split).
+    pub test_loss: Option<f64>,
+    /// Share of test examples classified correctly (classification with a test split only).
+    pub test_accuracy: Option<f64>,
+    /// Training seconds so far (evaluations and probes excluded).
+    pub train_time_s: Seconds,
+}
+
 /// One probed batch size at one checkpoint: a row of noise.csv.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoiseRecord {
@@ -163,8 +185,15 @@ pub struct RunSummary {
     pub train_time_s: Seconds,
     /// Training examples per training second.
     pub examples_per_s: f64,
-    /// A loss became NaN or infinite and the run stopped.
+    /// The run diverged and stopped: a loss became NaN or infinite, or the training loss rose above
+    /// `train::BLOWUP` times its initial value.
     pub diverged: bool,
+    /// The update after which the divergence was seen (none when the run did not diverge).
+    #[serde(default)]
+    pub diverged_at_update: Option<u64>,
+    /// The run stopped early because it reached the target (`analysis.stop_at_target`).
+    #[serde(default)]
+    pub stopped_at_target: bool,
     /// Peak bytes the run held above what its thread held before it (counting allocator; none in results
     /// written before it existed).
     #[serde(default)]

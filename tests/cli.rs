@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    EPOCH_COLUMNS, ITERATION_COLUMNS, NOISE_COLUMNS, OUT, SUMMARY_COLUMNS, TIME_COLUMNS, Workdir, blobs_spec,
-    edit, read_csv,
+    EPOCH_COLUMNS, EVAL_COLUMNS, ITERATION_COLUMNS, NOISE_COLUMNS, OUT, SUMMARY_COLUMNS, TIME_COLUMNS,
+    Workdir, blobs_spec, edit, read_csv,
 };
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ fn run_dir(wd: &Workdir, summary: &common::Csv, row: usize) -> PathBuf {
 
 #[test]
 fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
-    // 3 batch sizes x 1 learning rate x 2 repeats = 6 runs, each with the four documented files and
+    // 3 batch sizes x 1 learning rate x 2 repeats = 6 runs, each with the five documented files and
     // nothing else (no `.partial` folder or `.tmp` file left behind).
     let spec = edit(&with_noise(&blobs_spec(N, BATCHES, 2), 1, 4), "seed = 7", "seed = 7\nrepeats = 2");
     let wd = sweep(&spec, &["-q"]);
@@ -71,7 +71,7 @@ fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
     .map(PathBuf::from)
     .to_vec();
     for id in summary.column("run_id") {
-        for file in ["epochs.csv", "iterations.csv", "noise.csv", "summary.json"] {
+        for file in ["epochs.csv", "evals.csv", "iterations.csv", "noise.csv", "summary.json"] {
             expected.push(PathBuf::from("runs").join(id).join(file));
         }
     }
@@ -119,6 +119,7 @@ fn every_record_file_has_exactly_the_documented_columns_in_order() {
         assert_eq!(read_csv(dir.join("iterations.csv")).header(), ITERATION_COLUMNS, "{}", dir.display());
         assert_eq!(read_csv(dir.join("epochs.csv")).header(), EPOCH_COLUMNS, "{}", dir.display());
         assert_eq!(read_csv(dir.join("noise.csv")).header(), NOISE_COLUMNS, "{}", dir.display());
+        assert_eq!(read_csv(dir.join("evals.csv")).header(), EVAL_COLUMNS, "{}", dir.display());
     }
 }
 

@@ -40,12 +40,16 @@ fn allocations_of_a_run(b: usize, epochs: u64, momentum: f64) -> u64 {
     let (net, init) = reference_model().unwrap();
     let training = TrainingSpec {
         epochs,
-        learning_rate: 0.01,
+        // Momentum 0.9 multiplies the effective step by 10: at 0.01 it would blow up (and stop) at B = 1.
+        learning_rate: if momentum > 0.0 { 0.001 } else { 0.01 },
         momentum,
         weight_decay: 1e-4,
         shuffle: true,
         last_batch: LastBatch::Keep,
         log_every: 1,
+        // Epoch-end evaluations only, so the two run lengths differ by whole epochs of steps.
+        eval_every: 0,
+        eval_per_doubling: 0,
     };
     let (result, usage) = memory::usage(|| train_single(&data, &net, &init, b, &training, 0, &mut Discard));
     result.unwrap();

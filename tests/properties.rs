@@ -165,6 +165,7 @@ fn load_csv(text: &str, task: Task, test_fraction: f64) -> Result<Dataset, Strin
         task,
         test_fraction,
         standardize: true,
+        standardize_target: task == Task::Regression,
     };
     data::load(&plan, 1).map_err(|e| {
         assert!(!e.message.is_empty(), "an empty message");
@@ -211,6 +212,7 @@ fn load_idx(images: &[u8], labels: &[u8]) -> Result<Dataset, String> {
         task: Task::Classification,
         test_fraction: 0.0,
         standardize: true,
+        standardize_target: false,
     };
     data::load(&plan, 1).map_err(|e| e.to_string())
 }

@@ -15,7 +15,7 @@ use ndarray::Array2;
 use std::io::Read;
 use std::path::Path;
 
-pub use split::{split, standardize};
+pub use split::{split, standardize, standardize_targets};
 
 /// What a model learns to predict, one entry (or row) per example.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +115,9 @@ pub fn load(plan: &DataPlan, seed: u64) -> Result<Dataset, DataError> {
     let (mut train, mut test) = split(table.examples, plan.test_fraction, seed);
     if plan.standardize {
         standardize(&mut train, &mut test);
+    }
+    if plan.standardize_target {
+        standardize_targets(&mut train, &mut test);
     }
     Ok(Dataset {
         description,

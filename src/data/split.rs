@@ -43,6 +43,21 @@ pub fn standardize(train: &mut Examples, test: &mut Examples) {
     apply(&mut test.x, &stats);
 }
 
+/// Standardises regression targets as [`standardize`] does features, each target column with its training
+/// mean and population standard deviation; class targets are left alone.
+pub fn standardize_targets(train: &mut Examples, test: &mut Examples) {
+    let Targets::Values(values) = &train.y else { return };
+    if values.nrows() == 0 {
+        return;
+    }
+    let stats: Vec<(f64, f64)> = values.axis_iter(Axis(1)).map(column_stats).collect();
+    for part in [train, test] {
+        if let Targets::Values(v) = &mut part.y {
+            apply(v, &stats);
+        }
+    }
+}
+
 /// Mean and the divisor for one feature, accumulated in f64.
 fn column_stats(column: ArrayView1<f32>) -> (f64, f64) {
     let n = column.len() as f64;
@@ -65,6 +80,17 @@ fn apply(x: &mut Array2<f32>, stats: &[(f64, f64)]) {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn regression_targets_are_standardised_with_the_training_statistics() {
+        // Training targets 1, 3 (mean 2, population std 1): they become -1, 1; the test target 4 becomes 2.
+        let x = Array2::zeros((2, 1));
+        let mut train = Examples { x: x.clone(), y: Targets::Values(array![[1.0], [3.0]]) };
+        let mut test = Examples { x: Array2::zeros((1, 1)), y: Targets::Values(array![[4.0]]) };
+        standardize_targets(&mut train, &mut test);
+        assert_eq!(train.y, Targets::Values(array![[-1.0], [1.0]]));
+        assert_eq!(test.y, Targets::Values(array![[2.0]]));
+    }
 
     fn numbered(n: usize, d: usize) -> Examples {
         let x = Array2::from_shape_fn((n, d), |(i, j)| (i * d + j) as f32);

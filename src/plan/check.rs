@@ -5,12 +5,18 @@
 use super::data_check::data;
 use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan};
 use crate::error::SpecError;
-use crate::spec::{BatchSize, Init, LrScaling, Spec, SpecSource, Task};
+use crate::spec::{BatchSize, Init, LogGrid, LrScaling, RateGrid, Spec, SpecSource, Task, significant4};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Most runs a sweep may plan: each writes a folder, and a grid of millions is a typo, not an experiment.
 pub const MAX_RUNS: u64 = 100_000;
+/// Most rates a log grid may place per factor of ten.
+const MAX_PER_DECADE: u64 = 100;
+/// Most rates `sweep.extend_grid` may add beyond an edge of a batch size's grid.
+pub const MAX_GRID_EXTENSION: u64 = 20;
+/// Most evaluations per doubling of the update count.
+const MAX_EVAL_PER_DOUBLING: u64 = 64;
 
 /// Checks every value of `spec` that does not depend on the data; relative data paths are resolved against
 /// the folder of `src.path`.
@@ -85,7 +91,14 @@ fn training(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
             format!("{} is not allowed; allowed: a finite number >= 0", t.weight_decay),
         ));
     }
-    positive(t.log_every, "training.log_every", src)
+    positive(t.log_every, "training.log_every", src)?;
+    if t.eval_per_doubling > MAX_EVAL_PER_DOUBLING {
+        return Err(src.error(
+            "training.eval_per_doubling",
+            format!("{} is too many; allowed: 0 to {MAX_EVAL_PER_DOUBLING}", t.eval_per_doubling),
+        ));
+    }
+    Ok(())
 }
 
 fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
@@ -93,8 +106,15 @@ fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
     batch_sizes(&s.batch_sizes, "sweep.batch_sizes", src)?;
     let learning_rates = match &s.learning_rates {
         None => vec![spec.training.learning_rate],
-        Some(rates) => rate_grid(rates, src)?,
+        Some(RateGrid::List(rates)) => rate_list(rates, src)?,
+        Some(RateGrid::Log(grid)) => log_grid(grid, src)?,
     };
+    if s.extend_grid > MAX_GRID_EXTENSION {
+        return Err(src.error(
+            "sweep.extend_grid",
+            format!("{} is too many; allowed: 0 to {MAX_GRID_EXTENSION} rates beyond an edge", s.extend_grid),
+        ));
+    }
     let base_batch_size = match (s.lr_scaling, s.base_batch_size) {
         (LrScaling::None, base) => base.unwrap_or(1),
         (_, None) => {
@@ -113,12 +133,13 @@ fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
         learning_rates,
         lr_scaling: s.lr_scaling,
         base_batch_size,
+        extend_grid: s.extend_grid,
     })
 }
 
 /// The grid as written: not empty, every rate finite and positive, none twice (a hash set, so a grid of a
 /// million rates is checked in linear time).
-fn rate_grid(rates: &[f64], src: &SpecSource) -> Result<Vec<f64>, SpecError> {
+fn rate_list(rates: &[f64], src: &SpecSource) -> Result<Vec<f64>, SpecError> {
     if rates.is_empty() {
         return Err(
             src.error("sweep.learning_rates", "the list is empty; remove it or give at least one rate")
@@ -132,6 +153,36 @@ fn rate_grid(rates: &[f64], src: &SpecSource) -> Result<Vec<f64>, SpecError> {
         }
     }
     Ok(rates.to_vec())
+}
+
+/// `{ from, to, per_decade }`: from x 10^(k / per_decade) up to `to` (within rounding), each rate rounded to
+/// four significant digits as scaled rates are, so run ids stay readable.
+fn log_grid(grid: &LogGrid, src: &SpecSource) -> Result<Vec<f64>, SpecError> {
+    let key = "sweep.learning_rates";
+    learning_rate(grid.from, &format!("{key}.from"), src)?;
+    learning_rate(grid.to, &format!("{key}.to"), src)?;
+    if grid.to < grid.from {
+        return Err(src.error(&format!("{key}.to"), format!("{} is below from = {}", grid.to, grid.from)));
+    }
+    if !(1..=MAX_PER_DECADE).contains(&grid.per_decade) {
+        return Err(src.error(
+            &format!("{key}.per_decade"),
+            format!(
+                "{} is not allowed; allowed: 1 to {MAX_PER_DECADE} rates per factor of ten",
+                grid.per_decade
+            ),
+        ));
+    }
+    let steps = (grid.per_decade as f64 * (grid.to / grid.from).log10() + 1e-9).floor();
+    if steps + 1.0 > MAX_RUNS as f64 {
+        return Err(
+            src.error(key, format!("the grid holds {} rates; allowed: at most {MAX_RUNS}", steps + 1.0))
+        );
+    }
+    let rates: Vec<f64> = (0..=steps as u64)
+        .map(|k| significant4(grid.from * 10f64.powf(k as f64 / grid.per_decade as f64)))
+        .collect();
+    Ok(rates)
 }
 
 fn noise(spec: &Spec, src: &SpecSource) -> Result<NoisePlan, SpecError> {
@@ -162,6 +213,13 @@ fn landscape(spec: &Spec) -> Option<LandscapePlan> {
 
 fn analysis(spec: &Spec, task: Task, src: &SpecSource) -> Result<(), SpecError> {
     let a = &spec.analysis;
+    if a.stop_at_target && a.target_train_loss.is_none() && a.target_test_accuracy.is_none() {
+        return Err(src.error(
+            "analysis.stop_at_target",
+            "stopping at the target needs a target the runs know in advance: set target_train_loss or \
+             target_test_accuracy (the automatic target is chosen from the finished runs)",
+        ));
+    }
     if let Some(loss) = a.target_train_loss.filter(|l| !(l.is_finite() && *l > 0.0)) {
         return Err(src.error(
             "analysis.target_train_loss",
@@ -203,7 +261,7 @@ fn grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     let factors = [
         ("experiment.repeats", spec.experiment.repeats),
         ("sweep.batch_sizes", spec.sweep.batch_sizes.len() as u64),
-        ("sweep.learning_rates", spec.sweep.learning_rates.as_ref().map_or(1, |r| r.len() as u64)),
+        ("sweep.learning_rates", grid_len(spec.sweep.learning_rates.as_ref())),
     ];
     let runs = factors.iter().try_fold(1u64, |acc, (_, f)| acc.checked_mul(*f));
     if runs.is_some_and(|r| r <= MAX_RUNS) {
@@ -218,6 +276,18 @@ fn grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
              sweep (split it into several specs)"
         ),
     ))
+}
+
+/// Rates in the grid, before it is checked (a log grid's count, saturating).
+fn grid_len(grid: Option<&RateGrid>) -> u64 {
+    match grid {
+        None => 1,
+        Some(RateGrid::List(rates)) => rates.len() as u64,
+        Some(RateGrid::Log(g)) => {
+            let steps = g.per_decade as f64 * (g.to / g.from).log10();
+            if steps.is_finite() && steps >= 0.0 { steps as u64 + 1 } else { 1 }
+        }
+    }
 }
 
 /// A count that must be at least 1.

@@ -48,7 +48,24 @@ pub fn data(d: &DataSpec, base_dir: &Path, src: &SpecSource) -> Result<DataPlan,
         (SourcePlan::Synthetic(s), _) => format!("synthetic {}", format!("{:?}", s.generator).to_lowercase()),
         (_, path) => path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
     };
-    Ok(DataPlan { name, source, task, test_fraction: d.test_fraction, standardize: d.standardize })
+    let standardize_target = match (task, d.standardize_target) {
+        (Task::Regression, setting) => setting.unwrap_or(true),
+        (Task::Classification, None | Some(false)) => false,
+        (Task::Classification, Some(true)) => {
+            return Err(src.error(
+                "data.standardize_target",
+                "standardize_target applies to regression targets; this data set is a classification task",
+            ));
+        }
+    };
+    Ok(DataPlan {
+        name,
+        source,
+        task,
+        test_fraction: d.test_fraction,
+        standardize: d.standardize,
+        standardize_target,
+    })
 }
 
 fn synthetic(d: &DataSpec, src: &SpecSource) -> Result<SyntheticPlan, SpecError> {

@@ -66,6 +66,8 @@ pub struct DataPlan {
     pub test_fraction: f64,
     /// Standardise features with the training split's statistics.
     pub standardize: bool,
+    /// Standardise a regression target with the training split's statistics.
+    pub standardize_target: bool,
 }
 
 /// A data source and what it needs.
@@ -143,6 +145,8 @@ pub struct SweepPlan {
     pub lr_scaling: LrScaling,
     /// The batch size at which the grid holds unscaled (1 without scaling).
     pub base_batch_size: u64,
+    /// Most rates added beyond an edge of a batch size's grid until its best rate is bracketed.
+    pub extend_grid: u64,
 }
 
 /// `[noise]`, checked.

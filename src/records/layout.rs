@@ -4,7 +4,7 @@
 //! <output>/spec.toml                  the spec as run
 //! <output>/summary.csv                one row per run, written once every run is complete
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
-//!                                     iterations.csv, noise.csv, trajectory.csv, arrows.csv
+//!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv
 //! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
 //! <output>/analysis.json, analysis.csv, analysis_runs.csv
@@ -27,6 +27,9 @@ pub const FIGURES: &str = "figures";
 pub const RUN_SUMMARY: &str = "summary.json";
 /// A run's per-epoch records.
 pub const EPOCHS: &str = "epochs.csv";
+/// A run's evaluations of the whole training and test sets (before training, on the schedule in updates,
+/// at every epoch end).
+pub const EVALS: &str = "evals.csv";
 /// A run's per-update records.
 pub const ITERATIONS: &str = "iterations.csv";
 /// A run's gradient-noise checkpoints.

@@ -8,7 +8,8 @@ use super::layout::{self, LANDSCAPE, RUNS, SPEC, SUMMARY};
 use crate::error::{Error, Result};
 use crate::plan::{self, Settings};
 use crate::schema::{
-    ArrowRecord, EpochRecord, IterationRecord, LandscapeRecord, NoiseRecord, RunSummary, TrajectoryRecord,
+    ArrowRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord, RunSummary,
+    TrajectoryRecord,
 };
 use crate::spec::{Spec, SpecSource};
 use serde::de::DeserializeOwned;
@@ -39,6 +40,8 @@ pub struct RunRecords {
     pub file: RunFile,
     /// epochs.csv.
     pub epochs: Vec<EpochRecord>,
+    /// evals.csv (absent in folders written before it existed).
+    pub evals: Option<Vec<EvalRecord>>,
     /// iterations.csv.
     pub iterations: Vec<IterationRecord>,
     /// noise.csv, when the run probed gradient noise.
@@ -104,6 +107,7 @@ fn read_run(dir: &Path) -> Result<RunRecords> {
     Ok(RunRecords {
         file,
         epochs: read_nonempty(&dir.join(layout::EPOCHS))?,
+        evals: read_optional(&dir.join(layout::EVALS))?,
         iterations: read_csv(&dir.join(layout::ITERATIONS))?,
         noise: read_optional(&dir.join(layout::NOISE))?,
         trajectory: read_optional(&dir.join(layout::TRAJECTORY))?,

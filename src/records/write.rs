@@ -6,7 +6,7 @@ use super::iterations::IterationWriter;
 use super::layout;
 use crate::error::{Error, Result};
 use crate::plan::RunConfig;
-use crate::schema::{EpochRecord, IterationRecord, NoiseRecord};
+use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord};
 use crate::train::Recorder;
 use crate::train::landscape::Landscape;
 use serde::Serialize;
@@ -21,6 +21,7 @@ pub struct RunWriter {
     done: PathBuf,
     iterations: IterationWriter<BufWriter<File>>,
     epochs: csv::Writer<BufWriter<File>>,
+    evals: csv::Writer<BufWriter<File>>,
     noise: Option<csv::Writer<BufWriter<File>>>,
 }
 
@@ -35,6 +36,7 @@ impl RunWriter {
         Ok(RunWriter {
             iterations: iteration_writer(&partial.join(layout::ITERATIONS))?,
             epochs: csv_writer(&partial.join(layout::EPOCHS))?,
+            evals: csv_writer(&partial.join(layout::EVALS))?,
             noise: None,
             partial,
             done,
@@ -46,6 +48,7 @@ impl RunWriter {
         let path = self.partial.join(layout::ITERATIONS);
         self.iterations.flush().map_err(|e| Error::io(&path, e))?;
         flush(&mut self.epochs, &self.partial.join(layout::EPOCHS))?;
+        flush(&mut self.evals, &self.partial.join(layout::EVALS))?;
         if let Some(noise) = self.noise.as_mut() {
             flush(noise, &self.partial.join(layout::NOISE))?;
         }
@@ -71,6 +74,11 @@ impl Recorder for RunWriter {
     fn epoch(&mut self, record: &EpochRecord) -> Result<()> {
         let path = &self.partial;
         self.epochs.serialize(record).map_err(|e| csv_error(&path.join(layout::EPOCHS), e))
+    }
+
+    fn eval(&mut self, record: &EvalRecord) -> Result<()> {
+        let path = &self.partial;
+        self.evals.serialize(record).map_err(|e| csv_error(&path.join(layout::EVALS), e))
     }
 
     fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()> {

@@ -29,6 +29,10 @@ pub struct DataSpec {
     /// Standardise features with the training split's mean and std.
     #[serde(default = "yes")]
     pub standardize: bool,
+    /// Regression only: standardise the target with the training split's mean and std (default true:
+    /// losses are then in units of the target's variance, and the learning rates of a spec carry over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standardize_target: Option<bool>,
     /// synthetic only: which generator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<Generator>,
@@ -97,6 +101,7 @@ impl Default for DataSpec {
             task: Task::default(),
             test_fraction: default_test_fraction(),
             standardize: true,
+            standardize_target: None,
             generator: None,
             samples: default_samples(),
             features: default_features(),

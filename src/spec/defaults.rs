@@ -77,3 +77,6 @@ pub(super) fn default_smoothing() -> f64 {
 pub(super) fn default_points() -> u64 {
     2000
 }
+pub(super) fn default_eval_per_doubling() -> u64 {
+    4
+}

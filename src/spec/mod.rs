@@ -11,6 +11,7 @@ mod model;
 mod plots;
 mod probes;
 mod read;
+mod sweep;
 mod training;
 
 pub use batch_size::BatchSize;
@@ -19,7 +20,8 @@ pub use model::{Activation, Init, ModelSpec};
 pub use plots::{Band, Format, PlotsSpec, XAxis};
 pub use probes::{AnalysisSpec, LandscapeSpec, NoiseSpec};
 pub use read::{SpecSource, read};
-pub use training::{LastBatch, LrScaling, SweepSpec, TrainingSpec};
+pub use sweep::{LogGrid, RateGrid, SweepSpec};
+pub use training::{LastBatch, LrScaling, TrainingSpec, significant4};
 
 use defaults::one;
 use serde::{Deserialize, Serialize};

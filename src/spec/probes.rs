@@ -50,6 +50,9 @@ pub struct AnalysisSpec {
     /// A run reaches the target when its test accuracy first rises to this value (classification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_test_accuracy: Option<f64>,
+    /// Stop a run at the first evaluation where the target holds (needs a target above).
+    #[serde(default)]
+    pub stop_at_target: bool,
 }
 
 impl Default for NoiseSpec {

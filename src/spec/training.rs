@@ -1,6 +1,5 @@
-//! `[training]` and `[sweep]`: the optimiser, the epoch loop, and what varies between runs.
+//! `[training]`: the optimiser and the epoch loop; and `sweep.lr_scaling`, how a rate follows the batch size.
 
-use super::BatchSize;
 use super::defaults::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +26,14 @@ pub struct TrainingSpec {
     /// Write every n-th iteration to iterations.csv.
     #[serde(default = "one")]
     pub log_every: u64,
+    /// Evaluate the whole training and test sets every this many updates (0: only at the other
+    /// checkpoints), as well as before training and at every epoch end.
+    #[serde(default)]
+    pub eval_every: u64,
+    /// Also evaluate at updates 2^(k / n) (rounded), n per doubling of the update count (0: none): cheap
+    /// checkpoints where every batch size changes fastest, so a target is located within a few percent.
+    #[serde(default = "default_eval_per_doubling")]
+    pub eval_per_doubling: u64,
 }
 
 /// `training.last_batch`
@@ -38,23 +45,6 @@ pub enum LastBatch {
     Keep,
     /// Skip it.
     Drop,
-}
-
-/// `[sweep]`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SweepSpec {
-    /// Batch sizes to compare.
-    pub batch_sizes: Vec<BatchSize>,
-    /// Learning rates to cross with the batch sizes; `training.learning_rate` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub learning_rates: Option<Vec<f64>>,
-    /// How the learning rate grows with the batch size.
-    #[serde(default)]
-    pub lr_scaling: LrScaling,
-    /// The batch size at which the spec's learning rates hold unscaled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_batch_size: Option<u64>,
 }
 
 /// `sweep.lr_scaling`
@@ -84,7 +74,7 @@ impl LrScaling {
 }
 
 /// `x` rounded to 4 significant digits (dividing by a power of ten, so 0.01768 prints as 0.01768).
-fn significant4(x: f64) -> f64 {
+pub fn significant4(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }

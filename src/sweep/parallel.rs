@@ -12,7 +12,7 @@ use crate::rng::{self, Purpose};
 use crate::schema::RunSummary;
 use crate::spec::Task;
 use crate::train::landscape::{self, ParamPath};
-use crate::train::{self, Context};
+use crate::train::{self, Context, StopTarget};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicBool;
 
@@ -65,6 +65,7 @@ pub fn run(
                 training: &settings.training,
                 noise: &settings.noise,
                 snapshot_every: snapshot_every(settings, run),
+                stop_at: stop_target(settings),
                 probe_sizes: &plan.probe_sizes,
                 stop,
                 progress: &advance,
@@ -167,6 +168,13 @@ fn analytic_bytes(run: &RunConfig, ctx: &Context<'_>) -> u64 {
         probe,
     };
     footprint(&NetShape::of(ctx.net), shape).total() as u64
+}
+
+/// The target runs stop at, with `analysis.stop_at_target`.
+fn stop_target(settings: &Settings) -> Option<StopTarget> {
+    let a = &settings.analysis;
+    a.stop_at_target
+        .then_some(StopTarget { train_loss: a.target_train_loss, test_accuracy: a.target_test_accuracy })
 }
 
 /// Updates between landscape snapshots of `run`; 0 when the landscape is off.

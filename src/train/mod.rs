@@ -3,10 +3,12 @@
 //! Records go to a [`Recorder`]; this stage never touches paths (`records` decides where records go).
 
 mod checkpoints;
+pub mod evaluate;
 pub mod landscape;
 pub mod noise;
 mod run;
 
+pub use evaluate::{BLOWUP, StopTarget};
 pub use landscape::ParamPath;
 pub use run::train;
 
@@ -14,7 +16,7 @@ use crate::data::Dataset;
 use crate::error::Result;
 use crate::nn::Mlp;
 use crate::plan::{NoisePlan, RunConfig};
-use crate::schema::{EpochRecord, IterationRecord, NoiseRecord, RunSummary};
+use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
 use crate::spec::TrainingSpec;
 use std::sync::atomic::AtomicBool;
 
@@ -26,6 +28,11 @@ pub trait Recorder {
     fn epoch(&mut self, record: &EpochRecord) -> Result<()>;
     /// Called at every gradient-noise checkpoint, with a row per probed batch size.
     fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()>;
+    /// Called at every evaluation of the whole training and test sets (before training, on the
+    /// schedule in updates, at every epoch end). Ignored unless a recorder keeps them.
+    fn eval(&mut self, _record: &EvalRecord) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How a run ended.
@@ -37,8 +44,13 @@ pub struct Outcome {
     pub epochs_completed: u64,
     /// Training examples consumed.
     pub examples_seen: u64,
-    /// A loss became NaN or infinite; the run stopped there.
+    /// A loss became NaN or infinite, or the training loss blew up past [`BLOWUP`] x its start; the run
+    /// stopped there.
     pub diverged: bool,
+    /// The update after which the divergence was seen.
+    pub diverged_at_update: Option<u64>,
+    /// The run stopped at the first evaluation where the target held.
+    pub stopped_at_target: bool,
     /// The sweep was interrupted before the run finished.
     pub interrupted: bool,
     /// Parameter snapshots along the way (empty unless the landscape is recorded).
@@ -63,6 +75,8 @@ pub struct Context<'a> {
     pub probe_sizes: &'a [usize],
     /// Updates between parameter snapshots for the landscape; 0 records none.
     pub snapshot_every: u64,
+    /// The target to stop at (`analysis.stop_at_target`), when there is one.
+    pub stop_at: Option<StopTarget>,
     /// Set when the sweep must stop; checked every update.
     pub stop: &'a AtomicBool,
     /// Told the number of examples trained on after each epoch (progress bars).
@@ -90,6 +104,8 @@ pub fn summarize(run: &RunConfig, outcome: &Outcome) -> RunSummary {
         train_time_s: last.train_time_s,
         examples_per_s: outcome.examples_seen as f64 / last.train_time_s.max(f64::MIN_POSITIVE),
         diverged: outcome.diverged,
+        diverged_at_update: outcome.diverged_at_update,
+        stopped_at_target: outcome.stopped_at_target,
         peak_bytes: None,
         analytic_bytes: None,
     }

@@ -1,14 +1,15 @@
 //! The epoch loop of one run: shuffling, updates (online SGD at B = 1 without momentum, else gradient
-//! then optimiser step), the update statistics, evaluation between epochs and landscape snapshots.
+//! then optimiser step), the update statistics, evaluations (between epochs and on a schedule in updates),
+//! and landscape snapshots.
 
 use super::checkpoints::Probes;
+use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::Result;
-use crate::nn::{CHUNK_ROWS, Evaluation, OnlineStep, Sgd, Workspace};
+use crate::nn::{CHUNK_ROWS, OnlineStep, Sgd, Workspace};
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
-use crate::schema::{EpochRecord, IterationRecord, Seconds};
-use crate::spec::Task;
+use crate::schema::{EpochRecord, EvalRecord, IterationRecord, Seconds};
 use rand::seq::SliceRandom;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -23,9 +24,14 @@ struct StepStats {
 }
 
 /// Why the epoch loop stopped early.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Stop {
-    Diverged,
+    /// A loss went non-finite or blew up, seen after this update.
+    Diverged(u64),
+    /// The sweep was asked to stop.
     Interrupted,
+    /// The target holds (`analysis.stop_at_target`).
+    Target,
 }
 
 /// The mutable state of one run: parameters, optimiser, buffers and counters.
@@ -45,32 +51,48 @@ struct State<'a> {
     updates: u64,
     examples_seen: u64,
     path: ParamPath,
+    schedule: EvalSchedule,
+    initial_loss: f64,
+    last_eval: Option<EvalRecord>,
 }
 
 /// Trains `run` from `ctx.init`, handing every record to `recorder`.
 pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) -> Result<Outcome> {
     let mut state = State::new(run, ctx);
     let mut probes = Probes::new(run, ctx);
-    let mut last = state.evaluate(0, &StepStats::default());
+    let (mut last, start) = state.evaluate_epoch(0, &StepStats::default());
+    state.initial_loss = start.train_loss;
     recorder.epoch(&last)?;
+    recorder.eval(&start)?;
     probes.maybe(ctx, &state.params, 0, recorder)?;
     state.snapshot();
     let mut epochs_completed = 0;
-    let mut stop = None;
+    let mut stop = state.verdict(&start);
     for epoch in 1..=run.epochs {
+        if stop.is_some() {
+            break;
+        }
         let (stats, ended) = state.epoch(epoch, recorder)?;
-        if matches!(ended, Some(Stop::Interrupted)) {
+        if matches!(ended, Some(Stop::Interrupted | Stop::Target)) {
+            // Stopped inside the epoch: no epoch row for a partial epoch; the summary reports the run at
+            // the evaluation that stopped it.
+            if let Some(eval) = &state.last_eval {
+                last = state.record_of(last.epoch, eval, &StepStats::default(), 0.0);
+            }
             stop = ended;
             break;
         }
-        last = state.evaluate(epoch, &stats);
-        if ended.is_some() || !last.train_loss.is_finite() {
+        let (record, eval) = state.evaluate_epoch(epoch, &stats);
+        last = record;
+        stop = ended.or_else(|| state.verdict(&eval));
+        if let Some(Stop::Diverged(_)) = stop {
             last.train_loss = f64::NAN;
             recorder.epoch(&last)?;
-            stop = Some(Stop::Diverged);
+            recorder.eval(&EvalRecord { train_loss: f64::NAN, ..eval })?;
             break;
         }
         recorder.epoch(&last)?;
+        recorder.eval(&eval)?;
         epochs_completed = epoch;
         probes.maybe(ctx, &state.params, epoch, recorder)?;
     }
@@ -79,8 +101,10 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         last,
         epochs_completed,
         examples_seen: state.examples_seen,
-        diverged: matches!(stop, Some(Stop::Diverged)),
-        interrupted: matches!(stop, Some(Stop::Interrupted)),
+        diverged: matches!(stop, Some(Stop::Diverged(_))),
+        diverged_at_update: if let Some(Stop::Diverged(u)) = stop { Some(u) } else { None },
+        stopped_at_target: stop == Some(Stop::Target),
+        interrupted: stop == Some(Stop::Interrupted),
         path: state.path,
     })
 }
@@ -105,6 +129,9 @@ impl<'a> State<'a> {
             updates: 0,
             examples_seen: 0,
             path: ParamPath::default(),
+            schedule: EvalSchedule::new(ctx.training.eval_every, ctx.training.eval_per_doubling),
+            initial_loss: f64::NAN,
+            last_eval: None,
         }
     }
 
@@ -120,7 +147,7 @@ impl<'a> State<'a> {
         if let Some(online) = self.online.as_mut() {
             online.reset();
         }
-        let started = Instant::now();
+        let mut started = Instant::now();
         for u in 0..run.updates_per_epoch {
             if ctx.stop.load(Ordering::Relaxed) {
                 return Ok((stats, Some(Stop::Interrupted)));
@@ -133,7 +160,7 @@ impl<'a> State<'a> {
             self.examples_seen += batch_size as u64;
             if !loss.is_finite() {
                 self.clock += started.elapsed().as_secs_f64();
-                return Ok((stats, Some(Stop::Diverged)));
+                return Ok((stats, Some(Stop::Diverged(self.updates))));
             }
             stats.observe(dot, gg, self.previous_sq, u > 0);
             self.previous_sq = gg;
@@ -150,6 +177,15 @@ impl<'a> State<'a> {
                     wall_s: self.clock + started.elapsed().as_secs_f64(),
                 };
                 recorder.iteration(&record)?;
+            }
+            // The epoch's end is evaluated by the caller; a scheduled evaluation inside it pauses the clock.
+            if self.schedule.due(self.updates) && u + 1 < run.updates_per_epoch {
+                self.clock += started.elapsed().as_secs_f64();
+                let stopped = self.evaluate_between(recorder)?;
+                started = Instant::now();
+                if stopped.is_some() {
+                    return Ok((stats, stopped));
+                }
             }
         }
         self.clock += started.elapsed().as_secs_f64();
@@ -182,8 +218,68 @@ impl<'a> State<'a> {
         }
     }
 
-    fn evaluate(&mut self, epoch: u64, stats: &StepStats) -> EpochRecord {
-        evaluate(self.ctx, &self.params, &mut self.eval_ws, epoch, self.updates, self.clock, stats)
+    /// A scheduled evaluation inside an epoch, recorded; whether it ends the run.
+    fn evaluate_between(&mut self, recorder: &mut dyn Recorder) -> Result<Option<Stop>> {
+        let (mut eval, _) = evaluate::evaluate(
+            self.ctx,
+            &self.params,
+            &mut self.eval_ws,
+            self.updates,
+            self.examples_seen,
+            self.clock,
+        );
+        let verdict = self.verdict(&eval);
+        if let Some(Stop::Diverged(_)) = verdict {
+            eval.train_loss = f64::NAN;
+        }
+        recorder.eval(&eval)?;
+        self.last_eval = Some(eval);
+        Ok(verdict)
+    }
+
+    /// Whether an evaluation ends the run: divergence first, then the target.
+    fn verdict(&self, eval: &EvalRecord) -> Option<Stop> {
+        if evaluate::diverged(eval, self.initial_loss) {
+            return Some(Stop::Diverged(self.updates));
+        }
+        self.ctx.stop_at.filter(|t| t.reached(eval)).map(|_| Stop::Target)
+    }
+
+    /// The evaluation at the end of `epoch` (0 = before training), as an epochs.csv and an evals.csv row.
+    fn evaluate_epoch(&mut self, epoch: u64, stats: &StepStats) -> (EpochRecord, EvalRecord) {
+        let (eval, seconds) = evaluate::evaluate(
+            self.ctx,
+            &self.params,
+            &mut self.eval_ws,
+            self.updates,
+            self.examples_seen,
+            self.clock,
+        );
+        let record = self.record_of(epoch, &eval, stats, seconds);
+        self.last_eval = Some(eval.clone());
+        (record, eval)
+    }
+
+    /// An epochs.csv row for `epoch` from the evaluation `eval` and the epoch's update statistics.
+    fn record_of(
+        &self,
+        epoch: u64,
+        eval: &EvalRecord,
+        stats: &StepStats,
+        eval_time_s: Seconds,
+    ) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: eval.train_loss,
+            train_accuracy: eval.train_accuracy,
+            test_loss: eval.test_loss,
+            test_accuracy: eval.test_accuracy,
+            updates: eval.update,
+            train_time_s: eval.train_time_s,
+            eval_time_s,
+            update_cos_mean: (stats.cos_count > 0).then(|| stats.cos_sum / stats.cos_count as f64),
+            grad_norm_mean: (stats.norm_count > 0).then(|| stats.norm_sum / stats.norm_count as f64),
+        }
     }
 }
 
@@ -197,33 +293,5 @@ impl StepStats {
             self.cos_sum += dot / (gg.sqrt() * previous_sq.sqrt());
             self.cos_count += 1;
         }
-    }
-}
-
-fn evaluate(
-    ctx: &Context<'_>,
-    params: &[f32],
-    ws: &mut Workspace,
-    epoch: u64,
-    updates: u64,
-    train_time_s: Seconds,
-    stats: &StepStats,
-) -> EpochRecord {
-    let started = Instant::now();
-    let classify = ctx.data.task == Task::Classification;
-    let train = ctx.net.evaluate(params, ws, &ctx.data.train);
-    let test = (!ctx.data.test.is_empty()).then(|| ctx.net.evaluate(params, ws, &ctx.data.test));
-    let accuracy = |e: &Evaluation| classify.then(|| e.accuracy());
-    EpochRecord {
-        epoch,
-        train_loss: train.mean_loss(),
-        train_accuracy: accuracy(&train),
-        test_loss: test.as_ref().map(Evaluation::mean_loss),
-        test_accuracy: test.as_ref().and_then(accuracy),
-        updates,
-        train_time_s,
-        eval_time_s: started.elapsed().as_secs_f64(),
-        update_cos_mean: (stats.cos_count > 0).then(|| stats.cos_sum / stats.cos_count as f64),
-        grad_norm_mean: (stats.norm_count > 0).then(|| stats.norm_sum / stats.norm_count as f64),
     }
 }

@@ -31,6 +31,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "train_time_s",
     "examples_per_s",
     "diverged",
+    "diverged_at_update",
+    "stopped_at_target",
     "peak_bytes",
     "analytic_bytes",
 ];
@@ -51,6 +53,18 @@ pub const EPOCH_COLUMNS: &[&str] = &[
     "eval_time_s",
     "update_cos_mean",
     "grad_norm_mean",
+];
+
+/// Columns of runs/<id>/evals.csv, as issue 11 documents them.
+pub const EVAL_COLUMNS: &[&str] = &[
+    "update",
+    "epoch",
+    "examples_seen",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "train_time_s",
 ];
 
 /// Columns of runs/<id>/noise.csv, as issue 3 documents them.
