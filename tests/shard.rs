@@ -39,7 +39,7 @@ fn whole(wd: &Workdir) -> Vec<(PathBuf, common::Csv)> {
     wd.run(&["spec.toml", "-q", "--set", "experiment.output=\"whole\""]).expect_success();
     let whole = common::records(wd, "whole");
     // iterations, epochs and noise per run, summary.csv, analysis.csv and analysis_runs.csv.
-    assert_eq!(whole.len(), 8 * 3 + 3);
+    assert_eq!(whole.len(), 8 * 4 + 3);
     whole
 }
 
