@@ -140,7 +140,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
 
 fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
     let (analysis, files) = report::analyze(&args.dir)?;
-    print!("{}", report::document::terminal(&analysis));
+    print!("{}", report::conclusions::terminal(&analysis));
     for file in &files {
         println!("{}", file.display());
     }

@@ -6,8 +6,15 @@
 //! The fit is weighted least squares with weights w = 1/S^2: it minimises the sum of squared *relative*
 //! residuals ((S - fit)/S)^2, so the hundreds of steps of small batches and the handful of large batches
 //! count alike (an unweighted fit would be decided by the smallest batch sizes alone).
+//!
+//! The fit is made only from batch sizes whose learning rate is bracketed and whose repeats all reached
+//! the target, and only from four or more of them; it is refused when its relative residual exceeds 20 %.
+//! Its intervals come from a seeded bootstrap over repeats (each resample refits the per-batch means).
 
-use super::stats::weighted_line;
+use super::batch::BatchAnalysis;
+use super::learning_rate::Tuning;
+use super::run::RunAnalysis;
+use super::stats::{self, Interval, weighted_line};
 use serde::{Deserialize, Serialize};
 
 /// The fitted line and what it implies.
@@ -47,6 +54,205 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
     let residual = (points.iter().map(|p| relative(p).powi(2)).sum::<f64>() / points.len() as f64).sqrt();
     let b_crit = (s_min > 0.0 && e_min > 0.0).then(|| e_min / s_min);
     Some(Fit { s_min, e_min, b_crit, residual, points: points.len() })
+}
+
+/// Fewest batch sizes a fit of two parameters is made from.
+pub const MIN_POINTS: usize = 4;
+/// Largest relative rms residual at which the hyperbola still describes the points.
+pub const MAX_RESIDUAL: f64 = 0.2;
+/// Bootstrap resamples of the repeats.
+const RESAMPLES: usize = 1000;
+
+/// The critical batch size with its caveats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Critical {
+    /// The fit, when it may be made.
+    pub fit: Option<Fit>,
+    /// Why there is no fit.
+    pub refused: Option<String>,
+    /// 95 % bootstrap interval of S_min.
+    pub s_min_interval: Option<Interval>,
+    /// 95 % bootstrap interval of E_min.
+    pub e_min_interval: Option<Interval>,
+    /// 95 % bootstrap interval of B_crit.
+    pub b_crit_interval: Option<Interval>,
+    /// B_simple where the runs of the fitted batch sizes crossed the target: the per-repeat mean over those
+    /// batch sizes, with its t interval over repeats.
+    pub b_simple_at_target: Option<Interval>,
+    /// Batch sizes left out of the fit, and why.
+    pub excluded: Vec<(usize, String)>,
+    /// The measured regimes between consecutive fitted batch sizes.
+    pub regimes: Vec<Regime>,
+}
+
+/// How steps to the target change between two batch sizes: the local slope of log S against log B.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regime {
+    /// The smaller batch size.
+    pub from: usize,
+    /// The larger batch size.
+    pub to: usize,
+    /// d log S / d log B between them.
+    pub slope: f64,
+    /// `perfect scaling` (slope <= -0.8: steps fall as fast as B grows), `diminishing returns`, or
+    /// `maximal data parallelism` (slope >= -0.2: more examples per step buy almost no fewer steps).
+    pub regime: String,
+}
+
+/// The critical batch size of the chosen configurations, with `seed` for the bootstrap.
+pub fn critical(batches: &[BatchAnalysis], runs: &[RunAnalysis], seed: u64) -> Critical {
+    let mut excluded = Vec::new();
+    let mut fitted: Vec<(usize, Vec<(u64, f64)>)> = Vec::new();
+    for b in batches {
+        match exclusion(b) {
+            Some(why) => excluded.push((b.batch_size, why)),
+            None => fitted.push((b.batch_size, chosen_values(runs, b, |r| r.steps_to_target))),
+        }
+    }
+    let regimes = regimes(&fitted);
+    let mut out = Critical {
+        fit: None,
+        refused: None,
+        s_min_interval: None,
+        e_min_interval: None,
+        b_crit_interval: None,
+        b_simple_at_target: b_simple(batches, runs, &fitted),
+        excluded,
+        regimes,
+    };
+    let rates: usize = batches.iter().map(|b| b.rates_tried).max().unwrap_or(0);
+    let points: Vec<(f64, f64)> = fitted.iter().map(|(b, v)| (*b as f64, mean_of(v))).collect();
+    out.refused = if rates <= 1 {
+        Some(
+            "one learning rate was tried at every batch size: none is tuned, so steps to the target would \
+              measure that rate, not the batch size"
+                .into(),
+        )
+    } else if points.len() < MIN_POINTS {
+        Some(format!(
+            "{} batch size(s) have a bracketed learning rate with every repeat at the target; a fit needs {MIN_POINTS}",
+            points.len()
+        ))
+    } else {
+        None
+    };
+    if out.refused.is_some() {
+        return out;
+    }
+    match fit(&points) {
+        Some(f) if f.residual <= MAX_RESIDUAL => {
+            out.fit = Some(f);
+            bootstrap_fit(&mut out, &fitted, seed);
+        }
+        Some(f) => {
+            out.refused = Some(format!(
+                "the hyperbola S_min + E_min/B misses the points by {:.0} % rms (more than {:.0} %)",
+                100.0 * f.residual,
+                100.0 * MAX_RESIDUAL
+            ))
+        }
+        None => out.refused = Some("the points do not determine a line in 1/B".into()),
+    }
+    out
+}
+
+/// Why batch size `b` stays out of the fit, if it does.
+fn exclusion(b: &BatchAnalysis) -> Option<String> {
+    match b.tuning {
+        Tuning::Bracketed if b.repeats_reached == b.repeats && b.repeats > 0 => None,
+        Tuning::Bracketed => {
+            Some(format!("{} of {} repeats reached the target", b.repeats_reached, b.repeats))
+        }
+        Tuning::SingleRate => Some("one learning rate tried".into()),
+        Tuning::TopEdge => Some("best rate at the top of its grid".into()),
+        Tuning::BottomEdge => Some("best rate at the bottom of its grid".into()),
+        Tuning::Unusable => Some("every rate failed".into()),
+    }
+}
+
+/// (repeat, value) of `f` for the runs of `b`'s chosen rate that have it.
+pub fn chosen_values(
+    runs: &[RunAnalysis],
+    b: &BatchAnalysis,
+    f: fn(&RunAnalysis) -> Option<f64>,
+) -> Vec<(u64, f64)> {
+    runs.iter()
+        .filter(|r| r.batch_size == b.batch_size && r.learning_rate == b.learning_rate && !r.failed)
+        .filter_map(|r| f(r).map(|v| (r.repeat, v)))
+        .collect()
+}
+
+fn mean_of(values: &[(u64, f64)]) -> f64 {
+    stats::mean(&values.iter().map(|v| v.1).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+}
+
+/// Intervals of S_min, E_min and B_crit from resampling the repeats.
+fn bootstrap_fit(out: &mut Critical, fitted: &[(usize, Vec<(u64, f64)>)], seed: u64) {
+    let mut repeats: Vec<u64> = fitted.iter().flat_map(|(_, v)| v.iter().map(|x| x.0)).collect();
+    repeats.sort_unstable();
+    repeats.dedup();
+    let refit = |units: &[usize]| -> Option<Fit> {
+        let points: Vec<(f64, f64)> = fitted
+            .iter()
+            .map(|(b, v)| {
+                let drawn: Vec<f64> =
+                    units.iter().filter_map(|&u| v.iter().find(|x| x.0 == repeats[u]).map(|x| x.1)).collect();
+                (*b as f64, stats::mean(&drawn).unwrap_or(f64::NAN))
+            })
+            .collect();
+        fit(&points)
+    };
+    let n = repeats.len();
+    out.s_min_interval = stats::bootstrap(n, RESAMPLES, seed, |u| refit(u).map(|f| f.s_min));
+    out.e_min_interval = stats::bootstrap(n, RESAMPLES, seed, |u| refit(u).map(|f| f.e_min));
+    out.b_crit_interval = stats::bootstrap(n, RESAMPLES, seed, |u| refit(u).and_then(|f| f.b_crit));
+}
+
+/// The per-repeat mean over the fitted batch sizes of B_simple at the target, and its t interval.
+fn b_simple(
+    batches: &[BatchAnalysis],
+    runs: &[RunAnalysis],
+    fitted: &[(usize, Vec<(u64, f64)>)],
+) -> Option<Interval> {
+    let per_batch: Vec<Vec<(u64, f64)>> = batches
+        .iter()
+        .filter(|b| fitted.iter().any(|f| f.0 == b.batch_size))
+        .map(|b| chosen_values(runs, b, |r| r.b_simple_at_target))
+        .collect();
+    let mut repeats: Vec<u64> = per_batch.iter().flatten().map(|x| x.0).collect();
+    repeats.sort_unstable();
+    repeats.dedup();
+    let per_repeat: Vec<f64> = repeats
+        .iter()
+        .filter_map(|&r| {
+            let v: Vec<f64> =
+                per_batch.iter().filter_map(|p| p.iter().find(|x| x.0 == r).map(|x| x.1)).collect();
+            (v.len() == per_batch.len()).then(|| stats::mean(&v)).flatten()
+        })
+        .collect();
+    stats::mean_interval(&per_repeat)
+}
+
+/// The regime between each pair of consecutive fitted batch sizes.
+fn regimes(fitted: &[(usize, Vec<(u64, f64)>)]) -> Vec<Regime> {
+    fitted
+        .windows(2)
+        .filter_map(|w| {
+            let (s0, s1) = (mean_of(&w[0].1), mean_of(&w[1].1));
+            if !(s0 > 0.0 && s1 > 0.0) {
+                return None;
+            }
+            let slope = (s1 / s0).ln() / (w[1].0 as f64 / w[0].0 as f64).ln();
+            let regime = if slope <= -0.8 {
+                "perfect scaling"
+            } else if slope >= -0.2 {
+                "maximal data parallelism"
+            } else {
+                "diminishing returns"
+            };
+            Some(Regime { from: w[0].0, to: w[1].0, slope, regime: regime.into() })
+        })
+        .collect()
 }
 
 #[cfg(test)]

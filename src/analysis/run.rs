@@ -1,7 +1,9 @@
-//! One run's answers: when it reached the target, how smooth its curves were, its memory and its noise
-//! scale before the target. A row of analysis_runs.csv.
+//! One run's answers: whether it failed, when it reached the target, how smooth its curves were, its
+//! generalisation gap and noise scale at the target, its memory. A row of analysis_runs.csv.
 
-use super::smoothness::Smoothness;
+use super::checkpoints::{Checkpoint, lerp};
+use super::failure::Health;
+use super::smoothness::{epoch_roughness, update_noise};
 use super::target::{Reached, Target, reached};
 use crate::records::RunRecords;
 use serde::{Deserialize, Serialize};
@@ -17,11 +19,19 @@ pub struct RunAnalysis {
     pub batch_size: usize,
     /// `32` or `full`.
     pub batch_label: String,
-    /// SGD step size the run used (after any lr scaling).
+    /// Step size the run used (after any lr scaling).
     pub learning_rate: f64,
     /// Updates per epoch.
     pub updates_per_epoch: usize,
-    /// Epochs until the target (interpolated); empty when not reached.
+    /// The run failed (diverged, or ended above its initial loss): it is evidence of nothing.
+    pub failed: bool,
+    /// The run diverged.
+    pub diverged: bool,
+    /// Why it failed, when it did.
+    pub failure: Option<String>,
+    /// The run stopped at the target (`analysis.stop_at_target`).
+    pub stopped_at_target: bool,
+    /// Epochs until the target (interpolated between evaluations); empty when not reached or failed.
     pub epochs_to_target: Option<f64>,
     /// Updates until the target.
     pub steps_to_target: Option<f64>,
@@ -29,44 +39,39 @@ pub struct RunAnalysis {
     pub examples_to_target: Option<f64>,
     /// Training seconds until the target.
     pub seconds_to_target: Option<f64>,
+    /// The target was reached at or before the first evaluation after the start.
+    pub reached_at_first_evaluation: bool,
+    /// Training loss before the first update.
+    pub initial_train_loss: f64,
     /// Full training loss at the end (NaN when diverged).
     pub final_train_loss: f64,
     /// Test loss at the end.
     pub final_test_loss: Option<f64>,
     /// Test accuracy at the end.
     pub final_test_accuracy: Option<f64>,
-    /// Total-variation ratio of the per-epoch training loss.
-    pub epoch_tv_ratio: Option<f64>,
-    /// Share of epochs whose training loss rose.
-    pub epoch_up_fraction: Option<f64>,
-    /// Total-variation ratio of the per-iteration loss.
-    pub iteration_tv_ratio: Option<f64>,
-    /// Share of logged updates whose loss rose.
-    pub iteration_up_fraction: Option<f64>,
-    /// Std of the per-iteration loss around its 21-update centred moving average.
-    pub iteration_residual_std: Option<f64>,
-    /// Mean B_simple over the noise checkpoints up to the target (all checkpoints when not reached).
-    pub b_simple: Option<f64>,
+    /// Total-variation ratio minus one of the per-epoch training loss (0 = monotone).
+    pub epoch_roughness: Option<f64>,
+    /// RMS of mini-batch loss / full loss - 1 at the evaluation checkpoints (0 = the full batch).
+    pub update_noise: Option<f64>,
+    /// Test minus training loss where the run crossed the target (comparable training loss).
+    pub gap_at_target: Option<f64>,
+    /// B_simple = tr(Sigma)/|G|^2 where the run crossed the target, interpolated between noise
+    /// checkpoints in log scale.
+    pub b_simple_at_target: Option<f64>,
     /// Measured peak bytes of the run.
     pub peak_bytes: Option<u64>,
     /// Analytic bytes of the run.
     pub analytic_bytes: Option<u64>,
-    /// The run diverged.
-    pub diverged: bool,
-    /// The run diverged, or ended with a higher training loss than it started with (it blew up without
-    /// a NaN); the generalisation figures leave such runs out.
-    pub failed: bool,
 }
 
 impl RunAnalysis {
-    /// Analyses `run` against `target`.
-    pub fn of(run: &RunRecords, target: &Target) -> Self {
+    /// Analyses `run` (with its `checkpoints` and `health`) against `target`. A failed run reaches nothing
+    /// and has no smoothness: failed runs are never evidence.
+    pub fn of(run: &RunRecords, checkpoints: &[Checkpoint], health: &Health, target: &Target) -> Self {
         let s = run.summary();
-        let per_epoch = s.updates_per_epoch.saturating_sub(1) * s.batch_size + s.last_batch_size;
-        let hit = reached(target, &run.epochs, per_epoch as f64);
+        let failed = health.failure.is_some();
+        let hit = (!failed).then(|| reached(target, checkpoints)).flatten();
         let epoch_losses: Vec<f64> = run.epochs.iter().map(|e| e.train_loss).collect();
-        let iteration_losses: Vec<f64> = run.iterations.iter().map(|i| i.loss).collect();
-        let smooth = Smoothness::of(&epoch_losses, &iteration_losses);
         RunAnalysis {
             run_id: s.run_id.clone(),
             repeat: s.repeat,
@@ -74,27 +79,25 @@ impl RunAnalysis {
             batch_label: s.batch_label.clone(),
             learning_rate: s.learning_rate,
             updates_per_epoch: s.updates_per_epoch,
+            failed,
+            diverged: s.diverged,
+            failure: health.failure.clone(),
+            stopped_at_target: s.stopped_at_target,
             epochs_to_target: hit.map(|r| r.epochs),
             steps_to_target: hit.map(|r| r.steps),
             examples_to_target: hit.map(|r| r.examples),
             seconds_to_target: hit.map(|r| r.seconds),
+            reached_at_first_evaluation: hit.is_some_and(|r| r.steps <= r.first_evaluation),
+            initial_train_loss: health.initial_loss,
             final_train_loss: s.final_train_loss,
             final_test_loss: s.final_test_loss,
             final_test_accuracy: s.final_test_accuracy,
-            epoch_tv_ratio: smooth.epoch_tv_ratio,
-            epoch_up_fraction: smooth.epoch_up_fraction,
-            iteration_tv_ratio: smooth.iteration_tv_ratio,
-            iteration_up_fraction: smooth.iteration_up_fraction,
-            iteration_residual_std: smooth.iteration_residual_std,
-            b_simple: b_simple_before(run, hit),
+            epoch_roughness: (!failed).then(|| epoch_roughness(&epoch_losses)).flatten(),
+            update_noise: (!failed).then(|| update_noise(checkpoints, &run.iterations)).flatten(),
+            gap_at_target: hit.and_then(|r| r.gap),
+            b_simple_at_target: hit.and_then(|r| b_simple_at(run, &r)),
             peak_bytes: s.peak_bytes,
             analytic_bytes: s.analytic_bytes,
-            diverged: s.diverged,
-            failed: s.diverged
-                || run
-                    .epochs
-                    .first()
-                    .is_some_and(|e| s.final_train_loss.is_nan() || s.final_train_loss > e.train_loss),
         }
     }
 
@@ -104,18 +107,22 @@ impl RunAnalysis {
     }
 }
 
-/// Mean over checkpoints (epoch <= the target's epoch, or all when not reached) of B_simple; the rows of
-/// one checkpoint (one per probed batch size, all with the same B_simple) count once.
-fn b_simple_before(run: &RunRecords, hit: Option<Reached>) -> Option<f64> {
+/// B_simple at the target's epoch: log B_simple interpolated linearly in epochs between the noise
+/// checkpoints around it (one value per checkpoint: B_simple is a property of the weights, not of the
+/// probed batch size).
+fn b_simple_at(run: &RunRecords, hit: &Reached) -> Option<f64> {
     let noise = run.noise.as_ref()?;
-    let limit = hit.map_or(f64::INFINITY, |r| r.epochs);
-    let mut epochs: Vec<u64> = noise.iter().map(|n| n.epoch).filter(|&e| e as f64 <= limit).collect();
-    epochs.sort_unstable();
-    epochs.dedup();
-    let values: Vec<f64> = epochs
+    let mut points: Vec<(f64, f64)> = noise
         .iter()
-        .filter_map(|&e| noise.iter().find(|n| n.epoch == e).map(|n| n.b_simple))
-        .filter(|v| v.is_finite())
+        .filter(|n| n.b_simple.is_finite() && n.b_simple > 0.0)
+        .map(|n| (n.epoch as f64, n.b_simple.ln()))
         .collect();
-    super::stats::mean(&values)
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points.dedup_by(|a, b| a.0 == b.0);
+    let k = points.iter().position(|p| p.0 >= hit.epochs)?;
+    if points[k].0 == hit.epochs || k == 0 {
+        return (points[k].0 == hit.epochs).then(|| points[k].1.exp());
+    }
+    let (a, b) = (points[k - 1], points[k]);
+    Some(lerp(a.1, b.1, (hit.epochs - a.0) / (b.0 - a.0)).exp())
 }

@@ -1,78 +1,60 @@
-//! Smoothness of a loss curve: the total-variation ratio, the share of steps that went up, and the spread
-//! of the raw loss around its moving average.
+//! How smooth one run's two curves were, in measures that mean the same at every batch size:
+//!
+//! - epoch roughness of the per-epoch full training loss: the total-variation ratio minus one,
+//!   sum |L(t+1) - L(t)| / |L(first) - L(last)| - 1, which is 0 for a monotone curve and counts the extra
+//!   rise and fall as a share of the net fall; steps within 1e-9 relative of the loss are rounding and
+//!   count as flat.
+//! - update noise of the per-update (mini-batch) loss: the root mean square of ln(L_B / L) over the
+//!   evaluation checkpoints, where L is the full training loss at a checkpoint and L_B the mini-batch loss of
+//!   the next update, computed at those same weights. It is the jitter of the per-update curve on the
+//!   log-scale plot users read, relative to the loss level and whatever the number of updates: 0 for the
+//!   full batch, about sqrt(Var l_i / (B L^2)) for large B. (The plain ratio L_B / L - 1 is heavy-tailed at
+//!   small B late in training, where one hard example's loss is hundreds of times the mean.)
 
-use serde::{Deserialize, Serialize};
+use super::checkpoints::Checkpoint;
+use super::stats::RELATIVE_TIE;
+use crate::schema::IterationRecord;
 
-/// Half width of the centred moving average of the per-iteration loss: 2 x 10 + 1 = 21 updates.
-pub const HALF_WINDOW: usize = 10;
+/// Fewest checkpoints with a next update for an update-noise value.
+const MIN_PAIRS: usize = 3;
+/// Losses below this count as this in the log ratio.
+pub const LOSS_FLOOR: f64 = 1e-12;
 
-/// How smooth one run's curves were.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct Smoothness {
-    /// Total-variation ratio of the per-epoch training loss (1 = monotone).
-    pub epoch_tv_ratio: Option<f64>,
-    /// Share of epochs whose training loss went up.
-    pub epoch_up_fraction: Option<f64>,
-    /// Total-variation ratio of the per-iteration (mini-batch) loss.
-    pub iteration_tv_ratio: Option<f64>,
-    /// Share of logged updates whose mini-batch loss went up.
-    pub iteration_up_fraction: Option<f64>,
-    /// Standard deviation of the mini-batch loss around its centred 21-update moving average.
-    pub iteration_residual_std: Option<f64>,
+/// The total-variation ratio minus one of `losses`; None for fewer than two points or no net change.
+pub fn epoch_roughness(losses: &[f64]) -> Option<f64> {
+    let (first, last) = (*losses.first()?, *losses.last()?);
+    if losses.len() < 2 || losses.iter().any(|l| !l.is_finite()) {
+        return None;
+    }
+    let net = (first - last).abs();
+    if net <= RELATIVE_TIE * first.abs().max(last.abs()) {
+        return None;
+    }
+    let step = |w: &[f64]| {
+        let d = (w[1] - w[0]).abs();
+        if d <= RELATIVE_TIE * w[0].abs().max(w[1].abs()) { 0.0 } else { d }
+    };
+    let total: f64 = losses.windows(2).map(step).sum();
+    let excess = total / net - 1.0;
+    Some(if excess <= RELATIVE_TIE { 0.0 } else { excess })
 }
 
-impl Smoothness {
-    /// The measures of a run's per-epoch and per-iteration losses (non-finite values are dropped).
-    pub fn of(epoch_losses: &[f64], iteration_losses: &[f64]) -> Self {
-        let finite = |v: &[f64]| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<f64>>();
-        let (epochs, iterations) = (finite(epoch_losses), finite(iteration_losses));
-        Smoothness {
-            epoch_tv_ratio: tv_ratio(&epochs),
-            epoch_up_fraction: up_fraction(&epochs),
-            iteration_tv_ratio: tv_ratio(&iterations),
-            iteration_up_fraction: up_fraction(&iterations),
-            iteration_residual_std: residual_std(&iterations, HALF_WINDOW),
+/// The root mean square of ln(L_B / L) over the checkpoints whose next update is in `iterations` (every
+/// update when `log_every` is 1); None with fewer than three such pairs. Losses are floored at
+/// [`LOSS_FLOOR`] so an example fitted to zero loss stays finite.
+pub fn update_noise(checkpoints: &[Checkpoint], iterations: &[IterationRecord]) -> Option<f64> {
+    let mut squares = Vec::new();
+    let mut rows = iterations.iter().peekable();
+    for c in checkpoints.iter().filter(|c| c.train_loss.is_finite() && c.train_loss > 0.0) {
+        let next = c.update as u64 + 1;
+        while rows.peek().is_some_and(|r| r.iteration < next) {
+            rows.next();
+        }
+        if let Some(r) = rows.peek().filter(|r| r.iteration == next && r.loss.is_finite()) {
+            squares.push(((r.loss.max(LOSS_FLOOR)) / c.train_loss.max(LOSS_FLOOR)).ln().powi(2));
         }
     }
-}
-
-/// sum |L(t+1) - L(t)| / |L(first) - L(last)|: exactly 1 for a monotone curve, larger when it zig-zags.
-/// None for fewer than two points or when the first and last values are equal.
-pub fn tv_ratio(values: &[f64]) -> Option<f64> {
-    let (first, last) = (values.first()?, values.last()?);
-    let net = (first - last).abs();
-    if values.len() < 2 || net == 0.0 {
-        return None;
-    }
-    let total: f64 = values.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
-    Some(total / net)
-}
-
-/// Share of steps t -> t+1 where the value rose; None for fewer than two points.
-pub fn up_fraction(values: &[f64]) -> Option<f64> {
-    let steps = values.len().checked_sub(1).filter(|&s| s > 0)?;
-    let ups = values.windows(2).filter(|w| w[1] > w[0]).count();
-    Some(ups as f64 / steps as f64)
-}
-
-/// Population standard deviation of x(t) - m(t), where m(t) is the mean of x over the window
-/// t - half ..= t + half cut to the series; None for fewer than two points.
-pub fn residual_std(values: &[f64], half: usize) -> Option<f64> {
-    if values.len() < 2 {
-        return None;
-    }
-    let mut prefix = vec![0.0; values.len() + 1];
-    for (i, v) in values.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + v;
-    }
-    let residuals: Vec<f64> = (0..values.len())
-        .map(|t| {
-            let (lo, hi) = (t.saturating_sub(half), (t + half + 1).min(values.len()));
-            values[t] - (prefix[hi] - prefix[lo]) / (hi - lo) as f64
-        })
-        .collect();
-    let mean = residuals.iter().sum::<f64>() / residuals.len() as f64;
-    Some((residuals.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / residuals.len() as f64).sqrt())
+    (squares.len() >= MIN_PAIRS).then(|| (squares.iter().sum::<f64>() / squares.len() as f64).sqrt())
 }
 
 #[cfg(test)]
@@ -80,41 +62,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_monotone_curve_has_ratio_exactly_one_and_no_rises() {
-        let curve = [2.3, 1.9, 1.2, 1.2, 0.7, 0.31];
-        assert_eq!(tv_ratio(&curve), Some(1.0));
-        assert_eq!(up_fraction(&curve), Some(0.0));
+    fn a_monotone_curve_has_no_roughness_even_through_rounding() {
+        assert_eq!(epoch_roughness(&[2.3, 1.9, 1.2, 1.2, 0.7, 0.31]), Some(0.0));
+        // A rise of 2e-16 on a loss of 1 is rounding, not a bump.
+        assert_eq!(epoch_roughness(&[2.0, 1.0, 1.0 + 2e-16, 0.5]), Some(0.0));
     }
 
     #[test]
-    fn a_zig_zag_has_the_hand_computed_ratio() {
-        // Steps 4 -> 2 -> 3 -> 1 -> 2 -> 0: |-2| + 1 + |-2| + 1 + |-2| = 8 over a net fall of 4: ratio 2;
-        // two of five steps rose.
-        let curve = [4.0, 2.0, 3.0, 1.0, 2.0, 0.0];
-        assert_eq!(tv_ratio(&curve), Some(2.0));
-        assert_eq!(up_fraction(&curve), Some(0.4));
+    fn a_zig_zag_has_the_hand_computed_roughness() {
+        // 4 -> 2 -> 3 -> 1 -> 2 -> 0: total variation 8 over a net fall of 4: ratio 2, roughness 1.
+        assert_eq!(epoch_roughness(&[4.0, 2.0, 3.0, 1.0, 2.0, 0.0]), Some(1.0));
+        assert_eq!(epoch_roughness(&[1.0, 2.0, 1.0]), None);
+    }
+
+    fn checkpoint(update: f64, loss: f64) -> Checkpoint {
+        Checkpoint {
+            update,
+            epoch: 0.0,
+            examples: 0.0,
+            seconds: 0.0,
+            train_loss: loss,
+            test_loss: None,
+            test_accuracy: None,
+        }
+    }
+
+    fn iteration(i: u64, loss: f64) -> IterationRecord {
+        IterationRecord { epoch: 1, iteration: i, examples_seen: i, batch_size: 1, loss, wall_s: 0.0 }
     }
 
     #[test]
-    fn a_flat_curve_has_no_ratio() {
-        assert_eq!(tv_ratio(&[1.0, 2.0, 1.0]), None);
-        assert_eq!(tv_ratio(&[1.0]), None);
-    }
-
-    #[test]
-    fn a_straight_line_has_no_residual_inside_the_window() {
-        // A line equals its centred moving average wherever the window is symmetric; the cut windows at
-        // the ends are not, so use a constant series for an exact zero.
-        assert_eq!(residual_std(&[3.0; 50], 5), Some(0.0));
-    }
-
-    #[test]
-    fn alternating_noise_around_a_constant_has_the_hand_computed_residual() {
-        // 1.5, 0.5, 1.5, ... with a 201-point window: a window centred on a 1.5 holds 101 of them and 100
-        // of 0.5, so its mean is 1 + 0.5/201 and the residual 0.5 - 0.5/201 = 0.5 x 200/201 (and the
-        // mirror image on 0.5s). The 200 cut windows at the ends of 100 000 points move it by < 1e-3.
-        let v: Vec<f64> = (0..100_000).map(|i| if i % 2 == 0 { 1.5 } else { 0.5 }).collect();
-        let s = residual_std(&v, 100).unwrap();
-        assert!((s - 0.5 * 200.0 / 201.0).abs() < 1e-3, "{s}");
+    fn update_noise_compares_the_next_mini_batch_with_the_full_loss_at_the_same_weights() {
+        // Checkpoints at updates 0, 4, 9 with full losses 2, 1, 0.5; the next updates' mini-batch losses are
+        // 3, 0.5 and 0.5: log ratios ln 1.5, ln 0.5 and 0, RMS sqrt((ln² 1.5 + ln² 2) / 3).
+        let checkpoints = [checkpoint(0.0, 2.0), checkpoint(4.0, 1.0), checkpoint(9.0, 0.5)];
+        let iterations: Vec<IterationRecord> =
+            (1..=12).map(|i| iteration(i, if i == 1 { 3.0 } else { 0.5 })).collect();
+        let noise = update_noise(&checkpoints, &iterations).unwrap();
+        let want = ((1.5f64.ln().powi(2) + 2f64.ln().powi(2)) / 3.0).sqrt();
+        assert!((noise - want).abs() < 1e-12, "{noise} vs {want}");
+        // The full batch: every mini-batch loss is the full loss.
+        let full: Vec<IterationRecord> =
+            [(1, 2.0), (5, 1.0), (10, 0.5)].iter().map(|&(i, l)| iteration(i, l)).collect();
+        assert_eq!(update_noise(&checkpoints, &full), Some(0.0));
+        assert_eq!(update_noise(&checkpoints[..2], &full), None);
     }
 }

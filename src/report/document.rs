@@ -1,8 +1,9 @@
 //! The report of a results folder: pure renderers returning report.md and a self-contained report.html
 //! (figures inlined as SVG), both from the same [`Table`]s and sentences. `records` writes them.
 
+use super::conclusions;
 use super::table::{Table, escape};
-use crate::analysis::{self, Analysis, stats};
+use crate::analysis::{Analysis, stats};
 use crate::figures::Figure;
 use crate::figures::series::{Group, batch_label};
 use crate::records::{Results, RunRecords};
@@ -21,11 +22,6 @@ const COLUMNS: [&str; 9] = [
     "B_simple end",
 ];
 
-const TRADEOFF_NOTE: &str = "Each batch size at the learning rate that reached the target in the fewest steps \
-     (mean over repeats; every repeat must reach it). Times to the target are interpolated linearly between \
-     epoch checkpoints. TV ratio = sum |L(t+1) − L(t)| / |L(first) − L(last)|, 1 for a monotone curve. \
-     analysis.csv and analysis_runs.csv hold every number.";
-
 /// report.md: the spec, the summary table per batch size, then every figure with its caption.
 pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
     let settings = &results.settings;
@@ -34,13 +30,9 @@ pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> S
     if let Some(d) = &settings.description {
         let _ = writeln!(out, "{d}\n");
     }
-    let _ = writeln!(out, "## Summary per batch size\n\n{}\n", spread_note(results));
+    out.push_str(&conclusions::markdown(analysis));
+    let _ = writeln!(out, "\n## Summary per batch size\n\n{}\n", spread_note(results));
     out.push_str(&summary(results).markdown());
-    let _ =
-        writeln!(out, "\n## Trade-offs\n\n{}. {TRADEOFF_NOTE}\n", capitalise(&analysis.target.describe()));
-    out.push_str(&tradeoffs(analysis).markdown());
-    let _ = writeln!(out, "\n{}\n", analysis.smoothness_verdict);
-    let _ = writeln!(out, "{}.", capitalise(&analysis::text::critical_line(analysis)));
     let _ = writeln!(out, "\n## Figures\n");
     for f in figures {
         let file = if f.png.is_some() { format!("{}.png", f.name) } else { format!("{}.svg", f.name) };
@@ -60,13 +52,9 @@ pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> Strin
     if let Some(d) = &settings.description {
         let _ = writeln!(out, "<p>{}</p>", escape(d));
     }
+    out.push_str(&conclusions::html(analysis));
     let _ = writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>", escape(&spread_note(results)));
     out.push_str(&summary(results).html());
-    let note = format!("{}. {TRADEOFF_NOTE}", capitalise(&analysis.target.describe()));
-    let _ = writeln!(out, "<h2>Trade-offs</h2>\n<p>{}</p>", escape(&note));
-    out.push_str(&tradeoffs(analysis).html());
-    let _ = writeln!(out, "<p>{}</p>", escape(&analysis.smoothness_verdict));
-    let _ = writeln!(out, "<p>{}.</p>", escape(&capitalise(&analysis::text::critical_line(analysis))));
     let _ = writeln!(out, "<h2>Figures</h2>");
     for f in figures {
         let _ = writeln!(
@@ -83,29 +71,6 @@ pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> Strin
         escape(&results.spec_text)
     );
     out
-}
-
-/// The analysis as a terminal prints it: the target, the answer table, the critical batch size and the
-/// smoothness verdict.
-pub fn terminal(analysis: &Analysis) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", analysis.target.describe());
-    out.push_str(&tradeoffs(analysis).text());
-    let _ = writeln!(out, "{}", analysis::text::critical_line(analysis));
-    let _ = writeln!(out, "{}", analysis.smoothness_verdict);
-    out
-}
-
-/// The answer table: one row per batch size at its chosen rate.
-fn tradeoffs(analysis: &Analysis) -> Table {
-    let mut table = Table::new(&analysis::text::COLUMNS);
-    analysis::text::rows(analysis).into_iter().for_each(|r| table.push(r));
-    table
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 const CSS: &str =

@@ -2,6 +2,7 @@
 //! sweep calls [`plot`] at the end; `batchlab plot <dir>` calls it on demand; [`analyze`] writes the
 //! trade-off analysis alone. [`document`] renders report.md and report.html from one [`table`] model.
 
+pub mod conclusions;
 pub mod document;
 pub mod table;
 

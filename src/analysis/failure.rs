@@ -1,0 +1,129 @@
+//! Failed runs, which are never evidence: a run failed when it diverged (a non-finite loss, or a training
+//! loss that blew up past `train::BLOWUP` times its start, which stops it) or ended above its initial
+//! training loss. Failed runs enter no mean, fit, target or verdict; the report names each failed
+//! configuration with how many repeats failed, when, and the likely cause where one can be seen.
+
+use super::checkpoints::Checkpoint;
+use crate::plan::Settings;
+use crate::records::RunRecords;
+use crate::spec::Task;
+use serde::{Deserialize, Serialize};
+
+/// What one run's losses say about its health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    /// Training loss before the first update.
+    pub initial_loss: f64,
+    /// Lowest finite training loss of any evaluation.
+    pub lowest_loss: Option<f64>,
+    /// Why the run failed, when it did: "diverged after update 13 (epoch 0.009)".
+    pub failure: Option<String>,
+}
+
+/// The health of `run` from its summary and checkpoints.
+pub fn health(run: &RunRecords, checkpoints: &[Checkpoint]) -> Health {
+    let s = run.summary();
+    let initial_loss = checkpoints.first().map_or(f64::NAN, |c| c.train_loss);
+    let lowest_loss = checkpoints.iter().map(|c| c.train_loss).filter(|l| l.is_finite()).reduce(f64::min);
+    let epoch_of = |update: u64| update as f64 / s.updates_per_epoch.max(1) as f64;
+    let failure = if s.diverged {
+        Some(match s.diverged_at_update {
+            Some(u) => format!("diverged after update {u} (epoch {:.3})", epoch_of(u)),
+            None => format!("diverged in epoch {}", s.epochs_completed + 1),
+        })
+    } else if !s.final_train_loss.is_finite() || !initial_loss.is_finite() {
+        Some("its training loss is not finite".to_string())
+    } else if s.final_train_loss > initial_loss {
+        Some(format!(
+            "ended above its initial training loss ({:.3} -> {:.3})",
+            initial_loss, s.final_train_loss
+        ))
+    } else {
+        None
+    };
+    Health { initial_loss, lowest_loss, failure }
+}
+
+/// A configuration (batch size and learning rate) with at least one failed repeat: a row of the report's
+/// failure list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedConfig {
+    /// Examples per update.
+    pub batch_size: usize,
+    /// `32` or `full`.
+    pub batch_label: String,
+    /// The learning rate.
+    pub learning_rate: f64,
+    /// Repeats that failed.
+    pub failed: usize,
+    /// Repeats run.
+    pub repeats: usize,
+    /// When or how, for each failed repeat, joined.
+    pub when: String,
+    /// The likely cause, where one can be seen.
+    pub cause: Option<String>,
+}
+
+/// One run as the failure list sees it.
+pub struct RunHealth<'a> {
+    /// Examples per update.
+    pub batch_size: usize,
+    /// `32` or `full`.
+    pub batch_label: &'a str,
+    /// The run's learning rate.
+    pub learning_rate: f64,
+    /// Its health.
+    pub health: &'a Health,
+}
+
+/// Every configuration with a failed repeat, by batch size then rate.
+pub fn failed_configs(runs: &[RunHealth<'_>], settings: &Settings) -> Vec<FailedConfig> {
+    let mut keys: Vec<(usize, u64)> = runs
+        .iter()
+        .filter(|r| r.health.failure.is_some())
+        .map(|r| (r.batch_size, r.learning_rate.to_bits()))
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(f64::from_bits(a.1).total_cmp(&f64::from_bits(b.1))));
+    keys.dedup();
+    keys.iter()
+        .map(|&(b, bits)| {
+            let lr = f64::from_bits(bits);
+            let config: Vec<&RunHealth<'_>> =
+                runs.iter().filter(|r| r.batch_size == b && r.learning_rate == lr).collect();
+            let whens: Vec<&str> = config.iter().filter_map(|r| r.health.failure.as_deref()).collect();
+            FailedConfig {
+                batch_size: b,
+                batch_label: config[0].batch_label.to_string(),
+                learning_rate: lr,
+                failed: whens.len(),
+                repeats: config.len(),
+                when: whens.join("; "),
+                cause: cause(runs, b, lr, settings),
+            }
+        })
+        .collect()
+}
+
+/// The likely cause of the failures of (B = `b`, `lr`), where the records show one.
+fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Option<String> {
+    let data = &settings.data;
+    if data.task == Task::Regression && !data.standardize_target {
+        return Some(
+            "the regression target is not standardised (data.standardize_target = false): its scale sets \
+             the loss and the usable learning rates"
+                .into(),
+        );
+    }
+    let healthy_below = runs
+        .iter()
+        .filter(|r| r.batch_size == b && r.learning_rate < lr && r.health.failure.is_none())
+        .map(|r| r.learning_rate)
+        .reduce(f64::max);
+    match healthy_below {
+        Some(ok) => Some(format!("learning rate too high for B = {b}: lr = {ok} trained without failing")),
+        None if runs.iter().filter(|r| r.batch_size == b).all(|r| r.health.failure.is_some()) => {
+            Some(format!("every rate tried at B = {b} failed: try smaller rates"))
+        }
+        None => None,
+    }
+}
