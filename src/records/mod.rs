@@ -14,7 +14,7 @@ pub use folder::{
     same_folder, saved_spec, write_spec, write_summary,
 };
 pub use plots::{write_analysis, write_figure, write_reports};
-pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results, read_run_file};
+pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results, read_run, read_run_file};
 pub use write::{RunWriter, copy_run, write_bytes, write_csv, write_json, write_landscape};
 
 use crate::plan::RunConfig;

@@ -102,7 +102,8 @@ pub fn read_run_file(dir: &Path) -> Result<RunFile> {
     serde_json::from_str(&text).map_err(|e| Error::records(&json, e.to_string()))
 }
 
-fn read_run(dir: &Path) -> Result<RunRecords> {
+/// Reads the records of the complete run folder `dir`.
+pub fn read_run(dir: &Path) -> Result<RunRecords> {
     let file = read_run_file(dir)?;
     Ok(RunRecords {
         file,

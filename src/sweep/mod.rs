@@ -4,6 +4,7 @@
 //! decides which runs a folder already holds, [`merge`] combines shards' folders, [`memory`] measures
 //! each run's bytes.
 
+mod extend;
 pub mod fingerprint;
 pub mod memory;
 pub mod merge;
@@ -115,24 +116,47 @@ pub enum Finished {
     },
 }
 
-/// Trains the scheduled runs. Whoever finds every run of the plan complete afterwards writes summary.csv
-/// (atomically, so two shards finishing together write the same file twice, harmlessly).
+/// Trains the scheduled runs, then, with `sweep.extend_grid`, one more rate beyond every unbracketed edge
+/// per round until every optimum is bracketed or the rounds run out. Whoever finds every run of the plan
+/// complete afterwards writes summary.csv (atomically, so two shards finishing together write the same file
+/// twice, harmlessly).
 pub fn run(
     prepared: &Prepared,
     schedule: &Schedule,
     stop: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Finished> {
-    let plan = &prepared.plan;
-    if !schedule.todo.is_empty() {
-        match parallel::run(plan, &schedule.todo, &prepared.data, stop, progress) {
-            Err(Error::Interrupted(_)) => {
-                return Err(Error::Interrupted(resume::interrupted(prepared, schedule)));
+    let mut plan = prepared.plan.clone();
+    let mut todo = schedule.todo.clone();
+    for round in 0..=plan.settings.sweep.extend_grid {
+        if !todo.is_empty() {
+            match parallel::run(&plan, &todo, &prepared.data, stop, progress) {
+                Err(Error::Interrupted(_)) => {
+                    return Err(Error::Interrupted(resume::interrupted(prepared, schedule)));
+                }
+                other => drop(other?),
             }
-            other => drop(other?),
         }
+        if round == plan.settings.sweep.extend_grid || finish(plan.output(), &plan)?.is_waiting() {
+            break;
+        }
+        let added = extend::extension(&plan)?;
+        if added.is_empty() {
+            break;
+        }
+        todo =
+            added.iter().filter(|r| resume::completed(plan.output(), &plan, r).is_none()).cloned().collect();
+        progress.extended(&added);
+        plan.runs.extend(added);
     }
-    finish(plan.output(), plan)
+    finish(plan.output(), &plan)
+}
+
+impl Finished {
+    /// Whether runs of the plan are still missing.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, Finished::Waiting { .. })
+    }
 }
 
 /// Reads every run of `plan` back from `output`; writes summary.csv when all are complete.

@@ -25,6 +25,8 @@ pub trait Progress: Sync {
     fn advance(&self, examples: u64);
     /// A run finished (or diverged).
     fn finished(&self, summary: &RunSummary);
+    /// The learning-rate grid was extended by these runs (`sweep.extend_grid`).
+    fn extended(&self, _runs: &[RunConfig]) {}
 }
 
 /// The network the settings describe, for a data set of this shape.

@@ -69,6 +69,15 @@ pub fn check_shardable(prepared: &Prepared, options: &Options, shard: Shard) -> 
             prepared.plan.output().display()
         )));
     }
+    if prepared.plan.settings.sweep.extend_grid > 0 {
+        return Err(Error::Spec(prepared.source.error(
+            "sweep.extend_grid",
+            format!(
+                "shard {shard}: extending the grid decides each next rate from every run of the previous round, \
+                 so it needs the whole sweep in one process; run it without --shard, or set extend_grid = 0"
+            ),
+        )));
+    }
     if prepared.plan.settings.landscape.is_some() {
         return Err(Error::Spec(prepared.source.error(
             "landscape.enabled",
