@@ -3,11 +3,14 @@
 //! `is_x86_feature_detected!` has found both features: on any other CPU they would raise SIGILL.
 
 use super::body;
-use super::lanes::Fused;
+use super::lanes::{F8, Fused};
+
+/// Plain 8-lane arrays: inside these functions each operation on them is one 256-bit instruction.
+type V = F8<Fused>;
 
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn forward_rows(input: &[f32], w: &[f32], fan_in: usize, fan_out: usize, out: &mut [f32]) {
-    body::forward_rows::<Fused>(input, w, fan_in, fan_out, out);
+    body::forward_rows::<V>(input, w, fan_in, fan_out, out);
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -23,7 +26,7 @@ pub(super) fn weight_gradient_rows(
 
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn propagate_rows(delta: &[f32], w: &[f32], fan_in: usize, fan_out: usize, prev: &mut [f32]) {
-    body::propagate_rows::<Fused>(delta, w, fan_in, fan_out, prev);
+    body::propagate_rows::<V>(delta, w, fan_in, fan_out, prev);
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -38,15 +41,15 @@ pub(super) fn rank_one_update(w: &mut [f32], a: &[f32], delta: &[f32], alpha: f3
 
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn dot(x: &[f32], y: &[f32]) -> f32 {
-    body::dot::<Fused>(x, y)
+    body::dot::<V>(x, y)
 }
 
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn dot_and_squared_norm(x: &[f32], y: &[f32]) -> (f64, f64) {
-    body::dot_and_squared_norm::<Fused>(x, y)
+    body::dot_and_squared_norm::<V>(x, y)
 }
 
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn descend_and_observe(params: &mut [f32], grad: &[f32], previous: &[f32], lr: f32) -> (f64, f64) {
-    body::descend_and_observe::<Fused>(params, grad, previous, lr)
+    body::descend_and_observe::<V>(params, grad, previous, lr)
 }

@@ -1,13 +1,14 @@
 //! The row kernels' bodies, written once and compiled twice: `portable.rs` and `avx2.rs` inline them
-//! into functions built for their instruction sets, with `M` saying whether a multiply-add is fused.
+//! into functions built for their instruction sets, each with its own lanes `V` (which also decide
+//! whether a multiply-add is fused).
 //!
 //! Summation orders (the same on both paths; only the rounding of a multiply-add differs):
 //! - [`dot`]: element `j` of each full 32-element chunk goes into partial sum `j` (chunks in order);
 //!   the 32 partial sums are combined as groups of eight `(g0 + g1) + (g2 + g3)`, then across lanes in
-//!   the tree of [`F8::reduce_add`]; the `len % 32` trailing products are summed left to right and
-//!   added last. Only the chunk multiply-adds use `M`; the tail is multiplied, then added.
+//!   the tree of [`Lanes::reduce_add`]; the `len % 32` trailing products are summed left to right and
+//!   added last. Only the chunk multiply-adds use `V`; the tail is multiplied, then added.
 //! - [`forward_rows`]: each 32-output block starts from `out` (the bias) and adds the input rows in
-//!   order with `M`; outputs past the last full block add `input[i] * w[i, :]` row by row, unfused,
+//!   order with `V`; outputs past the last full block add `input[i] * w[i, :]` row by row, unfused,
 //!   skipping zero inputs.
 //! - [`weight_gradient_rows`]: each entry sums the examples in order, unfused, skipping zero inputs.
 //! - [`propagate_rows`]: each entry is a [`dot`] of a weight row with the example's error.
@@ -15,7 +16,7 @@
 //! - [`dot_and_squared_norm`], [`descend_and_observe`]: blocks of `BLOCK` elements, each summed as
 //!   [`dot`] (its two sums side by side), the block sums added in order in f64.
 
-use super::lanes::{F8, MulAdd, reduce4};
+use super::lanes::{Lanes, reduce4};
 
 /// Elements summed per chunk in [`dot`]: four lane groups, so successive multiply-adds do not wait on
 /// each other. Fixed, so the summation order is fixed too.
@@ -26,7 +27,7 @@ const BLOCK: usize = 1024;
 
 /// out[r, :] += sum_i input[r, i] * w[i, :] for each row (`out` holds the bias already).
 #[inline(always)]
-pub(super) fn forward_rows<M: MulAdd>(
+pub(super) fn forward_rows<V: Lanes>(
     input: &[f32],
     w: &[f32],
     fan_in: usize,
@@ -37,11 +38,11 @@ pub(super) fn forward_rows<M: MulAdd>(
         let mut start = 0;
         // Blocks of 32 outputs stay in four vector registers while every input row is added in.
         while start + LANES <= fan_out {
-            let mut acc: [F8; 4] = std::array::from_fn(|k| F8::load(&o[start + 8 * k..]));
+            let mut acc: [V; 4] = std::array::from_fn(|k| V::load(&o[start + 8 * k..]));
             for (&ai, row) in a.iter().zip(w.chunks_exact(fan_out)) {
-                let (ai, block) = (F8::splat(ai), block(&row[start..]));
+                let (ai, block) = (V::splat(ai), block(&row[start..]));
                 for (k, acc) in acc.iter_mut().enumerate() {
-                    *acc = F8::load(&block[8 * k..]).mul_add::<M>(ai, *acc);
+                    *acc = V::load(&block[8 * k..]).mul_add(ai, *acc);
                 }
             }
             for (k, acc) in acc.iter().enumerate() {
@@ -91,7 +92,7 @@ pub(super) fn weight_gradient_rows(
 
 /// prev[r, i] = sum_j w[i, j] * delta[r, j] (the error reaching the layer's input).
 #[inline(always)]
-pub(super) fn propagate_rows<M: MulAdd>(
+pub(super) fn propagate_rows<V: Lanes>(
     delta: &[f32],
     w: &[f32],
     fan_in: usize,
@@ -100,7 +101,7 @@ pub(super) fn propagate_rows<M: MulAdd>(
 ) {
     for (d, p) in delta.chunks_exact(fan_out).zip(prev.chunks_exact_mut(fan_in)) {
         for (p, row) in p.iter_mut().zip(w.chunks_exact(fan_out)) {
-            *p = dot::<M>(row, d);
+            *p = dot::<V>(row, d);
         }
     }
 }
@@ -135,13 +136,13 @@ fn block(s: &[f32]) -> &[f32; LANES] {
 
 /// x . y in the order documented at the top of this file.
 #[inline(always)]
-pub(super) fn dot<M: MulAdd>(x: &[f32], y: &[f32]) -> f32 {
-    let mut acc = [F8::ZERO; 4];
+pub(super) fn dot<V: Lanes>(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = [V::zero(); 4];
     let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
     let tail: f32 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
     for (a, b) in xc.zip(yc) {
         for (k, acc) in acc.iter_mut().enumerate() {
-            *acc = F8::load(&a[8 * k..]).mul_add::<M>(F8::load(&b[8 * k..]), *acc);
+            *acc = V::load(&a[8 * k..]).mul_add(V::load(&b[8 * k..]), *acc);
         }
     }
     reduce4(acc) + tail
@@ -149,10 +150,10 @@ pub(super) fn dot<M: MulAdd>(x: &[f32], y: &[f32]) -> f32 {
 
 /// (x . y, x . x) in one pass over both, in blocks as documented at the top of this file.
 #[inline(always)]
-pub(super) fn dot_and_squared_norm<M: MulAdd>(x: &[f32], y: &[f32]) -> (f64, f64) {
+pub(super) fn dot_and_squared_norm<V: Lanes>(x: &[f32], y: &[f32]) -> (f64, f64) {
     let (mut xy, mut xx) = (0.0f64, 0.0f64);
     for (a, b) in x.chunks(BLOCK).zip(y.chunks(BLOCK)) {
-        let (ab, aa) = dot2::<M>(a, b);
+        let (ab, aa) = dot2::<V>(a, b);
         xy += f64::from(ab);
         xx += f64::from(aa);
     }
@@ -162,7 +163,7 @@ pub(super) fn dot_and_squared_norm<M: MulAdd>(x: &[f32], y: &[f32]) -> (f64, f64
 /// theta -= lr g (multiplied, then subtracted), fused with (g . previous, g . g): one pass over the
 /// three vectors instead of two.
 #[inline(always)]
-pub(super) fn descend_and_observe<M: MulAdd>(
+pub(super) fn descend_and_observe<V: Lanes>(
     params: &mut [f32],
     grad: &[f32],
     previous: &[f32],
@@ -171,7 +172,7 @@ pub(super) fn descend_and_observe<M: MulAdd>(
     let (mut gp, mut gg) = (0.0f64, 0.0f64);
     for ((p, g), q) in params.chunks_mut(BLOCK).zip(grad.chunks(BLOCK)).zip(previous.chunks(BLOCK)) {
         p.iter_mut().zip(g).for_each(|(p, &g)| *p -= lr * g);
-        let (a, b) = dot2::<M>(g, q);
+        let (a, b) = dot2::<V>(g, q);
         gp += f64::from(a);
         gg += f64::from(b);
     }
@@ -180,8 +181,8 @@ pub(super) fn descend_and_observe<M: MulAdd>(
 
 /// (x . y, x . x) for one block, each in the order of [`dot`] (the tail summed from +0).
 #[inline(always)]
-fn dot2<M: MulAdd>(x: &[f32], y: &[f32]) -> (f32, f32) {
-    let (mut xy, mut xx) = ([F8::ZERO; 4], [F8::ZERO; 4]);
+fn dot2<V: Lanes>(x: &[f32], y: &[f32]) -> (f32, f32) {
+    let (mut xy, mut xx) = ([V::zero(); 4], [V::zero(); 4]);
     let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
     let (mut txy, mut txx) = (0.0f32, 0.0f32);
     for (&a, &b) in xc.remainder().iter().zip(yc.remainder()) {
@@ -190,9 +191,9 @@ fn dot2<M: MulAdd>(x: &[f32], y: &[f32]) -> (f32, f32) {
     }
     for (a, b) in xc.zip(yc) {
         for k in 0..4 {
-            let a = F8::load(&a[8 * k..]);
-            xy[k] = a.mul_add::<M>(F8::load(&b[8 * k..]), xy[k]);
-            xx[k] = a.mul_add::<M>(a, xx[k]);
+            let a = V::load(&a[8 * k..]);
+            xy[k] = a.mul_add(V::load(&b[8 * k..]), xy[k]);
+            xx[k] = a.mul_add(a, xx[k]);
         }
     }
     (reduce4(xy) + txy, reduce4(xx) + txx)

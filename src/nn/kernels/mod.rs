@@ -17,6 +17,8 @@ mod body;
 mod lanes;
 mod portable;
 mod select;
+#[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2"))]
+mod sse2;
 
 pub use select::{KernelChoiceError, VAR, cpu_features, gemm_kernel, kernel_path, select};
 

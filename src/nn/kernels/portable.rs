@@ -2,14 +2,19 @@
 //! x86-64, NEON on aarch64), multiply-adds rounded twice. Runs on every CPU the binary runs on.
 
 use super::body;
-use super::lanes::Separate;
+
+/// SSE2 registers on x86 (always there on x86-64), plain arrays elsewhere: the same values either way.
+#[cfg(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2"))]
+type V = super::sse2::Sse8;
+#[cfg(not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2")))]
+type V = super::lanes::F8<super::lanes::Separate>;
 
 // `inline(never)` keeps each path a symbol of its own, so its assembly can be inspected
 // (`objdump -d --demangle target/release/batchlab`); a call per kernel invocation costs nothing here.
 
 #[inline(never)]
 pub(super) fn forward_rows(input: &[f32], w: &[f32], fan_in: usize, fan_out: usize, out: &mut [f32]) {
-    body::forward_rows::<Separate>(input, w, fan_in, fan_out, out);
+    body::forward_rows::<V>(input, w, fan_in, fan_out, out);
 }
 
 #[inline(never)]
@@ -25,7 +30,7 @@ pub(super) fn weight_gradient_rows(
 
 #[inline(never)]
 pub(super) fn propagate_rows(delta: &[f32], w: &[f32], fan_in: usize, fan_out: usize, prev: &mut [f32]) {
-    body::propagate_rows::<Separate>(delta, w, fan_in, fan_out, prev);
+    body::propagate_rows::<V>(delta, w, fan_in, fan_out, prev);
 }
 
 #[inline(never)]
@@ -40,15 +45,15 @@ pub(super) fn rank_one_update(w: &mut [f32], a: &[f32], delta: &[f32], alpha: f3
 
 #[inline(never)]
 pub(super) fn dot(x: &[f32], y: &[f32]) -> f32 {
-    body::dot::<Separate>(x, y)
+    body::dot::<V>(x, y)
 }
 
 #[inline(never)]
 pub(super) fn dot_and_squared_norm(x: &[f32], y: &[f32]) -> (f64, f64) {
-    body::dot_and_squared_norm::<Separate>(x, y)
+    body::dot_and_squared_norm::<V>(x, y)
 }
 
 #[inline(never)]
 pub(super) fn descend_and_observe(params: &mut [f32], grad: &[f32], previous: &[f32], lr: f32) -> (f64, f64) {
-    body::descend_and_observe::<Separate>(params, grad, previous, lr)
+    body::descend_and_observe::<V>(params, grad, previous, lr)
 }
