@@ -124,7 +124,9 @@ proptest! {
     }
 
     #[test]
-    fn weight_gradient_rows_is_input_transposed_times_delta((b, fan_in, fan_out, input, _w, delta) in layer()) {
+    fn weight_gradient_rows_is_input_transposed_times_delta(
+        (b, fan_in, fan_out, input, _w, delta) in layer(),
+    ) {
         let got: Vec<Vec<f32>> = paths().into_iter().map(|k| {
             let mut gw = vec![f32::NAN; fan_in * fan_out];
             k.weight_gradient_rows(&input, &delta, fan_in, fan_out, &mut gw);
@@ -154,7 +156,8 @@ proptest! {
     #[test]
     fn dot_is_the_sum_of_products((x, y) in pair(80)) {
         let got: Vec<f64> = paths().into_iter().map(|k| f64::from(k.dot(&x, &y))).collect();
-        check(&format!("dot of length {}", x.len()), Sum::of(None, x.iter().copied().zip(y.iter().copied())), &got)?;
+        let sum = Sum::of(None, x.iter().copied().zip(y.iter().copied()));
+        check(&format!("dot of length {}", x.len()), sum, &got)?;
     }
 
     #[test]
@@ -178,14 +181,17 @@ proptest! {
                 let sum = Sum::of(Some(f64::from(params[i])), std::iter::once((-lr, g[i])));
                 check(&format!("{:?} theta[{i}]", k.path()), sum, &[f64::from(p)])?;
             }
-            check(&format!("{:?} g . previous", k.path()), Sum::of(None, g.iter().copied().zip(q.iter().copied())), &[gp])?;
+            let gq = Sum::of(None, g.iter().copied().zip(q.iter().copied()));
+            check(&format!("{:?} g . previous", k.path()), gq, &[gp])?;
             check(&format!("{:?} g . g", k.path()), Sum::of(None, g.iter().map(|&v| (v, v))), &[gg])?;
         }
     }
 
     #[test]
     fn axpy_and_rank_one_update_add_scaled_rows(
-        (_b, fan_in, fan_out, a, w, delta) in layer(), alpha in -1.0f32..1.0, keep in prop_oneof![Just(1.0f32), 0.9f32..1.0],
+        (_b, fan_in, fan_out, a, w, delta) in layer(),
+        alpha in -1.0f32..1.0,
+        keep in prop_oneof![Just(1.0f32), 0.9f32..1.0],
     ) {
         let delta = &delta[..fan_out];
         let got: Vec<(Vec<f32>, Vec<f32>)> = paths().into_iter().map(|k| {
@@ -196,7 +202,8 @@ proptest! {
         }).collect();
         for j in 0..fan_out {
             let sum = Sum::of(Some(f64::from(w[j])), std::iter::once((alpha, delta[j])));
-            check(&format!("axpy y[{j}] of {fan_out}"), sum, &got.iter().map(|g| f64::from(g.0[j])).collect::<Vec<_>>())?;
+            let at: Vec<f64> = got.iter().map(|g| f64::from(g.0[j])).collect();
+            check(&format!("axpy y[{j}] of {fan_out}"), sum, &at)?;
         }
         for (i, j) in (0..fan_in).flat_map(|i| (0..fan_out).map(move |j| (i, j))) {
             // keep w (one rounding), alpha a_i (one), times delta_j and added (two): four in all.
