@@ -15,7 +15,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A bad BATCHLAB_KERNELS stops the process here, before any work, rather than in the first kernel.
+    let kernels = batchlab::nn::kernels::select().map_err(|e| Error::Refused(e.to_string()).into());
+    let result = kernels.and_then(|_| match cli.command {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Bench(args)) => bench(&args),
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
         Some(Command::Merge(args)) => merge(&args),
         Some(Command::Analyze(args)) => analyze(&args),
         None => run(&cli.run),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

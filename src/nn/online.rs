@@ -4,7 +4,7 @@
 //! |g|^2 = sum_l (|a_l|^2 + 1) |delta_l|^2 and g . g' = sum_l (a_l . a'_l + 1)(delta_l . delta'_l),
 //! the `+ 1` standing for the bias. This halves the memory traffic of a step against gradient + update.
 
-use super::kernels::{axpy, dot};
+use super::kernels::{self, axpy, dot};
 use super::mlp::Workspace;
 use super::{Layer, Mlp};
 
@@ -79,15 +79,8 @@ impl OnlineStep {
 /// W <- (1 - lr decay) W - lr a delta^T and b <- b - lr delta.
 fn rank_one_update(layer: &Layer, params: &mut [f32], a: &[f32], delta: &[f32], lr: f32, decay: f32) {
     let w = &mut params[layer.weights..layer.weights + layer.fan_in * layer.fan_out];
-    let keep = 1.0 - lr * decay;
-    for (&ai, row) in a.iter().zip(w.chunks_exact_mut(layer.fan_out)) {
-        if keep != 1.0 {
-            row.iter_mut().for_each(|v| *v *= keep);
-        }
-        if ai != 0.0 {
-            axpy(-lr * ai, delta, row);
-        }
-    }
+    // One kernel call for the whole matrix: a call per row would cost as much as the row's work.
+    kernels::rank_one_update(w, a, delta, -lr, 1.0 - lr * decay);
     if let Some(o) = layer.bias {
         axpy(-lr, delta, &mut params[o..o + layer.fan_out]);
     }
