@@ -93,14 +93,7 @@ pub fn run(
             Ok(trained)
         })
         .collect();
-    let mut trained = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(t) => trained.push(t),
-            Err(Error::Interrupted(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let mut trained = finished(results)?;
     let complete = trained.len() == runs.len();
     if let Some(landscape) = &settings.landscape {
         if !complete {
@@ -112,6 +105,19 @@ pub fn run(
     let mut summaries: Vec<RunSummary> = trained.into_iter().map(|t| t.summary).collect();
     summaries.sort_by_key(|s| position.get(s.run_id.as_str()).copied());
     Ok(Ran { summaries, complete })
+}
+
+/// The runs that finished; an interrupted run is left out, any other failure is the sweep's.
+fn finished(results: Vec<Result<Trained>>) -> Result<Vec<Trained>> {
+    let mut trained = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(t) => trained.push(t),
+            Err(Error::Interrupted(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(trained)
 }
 
 /// Builds the landscape of every repeat from the paths its runs recorded, writes its grid, then each
