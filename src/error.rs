@@ -26,13 +26,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// The operating system refused a read or a write.
-    #[error("{path}: {source}")]
+    /// The operating system refused a read or a write. The message is part of the text, not a `source`,
+    /// so a report that prints the error chain says it once.
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder involved.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The output folder holds something we must not overwrite.
     #[error("{0}")]
@@ -53,8 +54,8 @@ impl Error {
     }
 
     /// Wraps an IO error with the path it concerns.
-    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io { path: path.as_ref().to_path_buf(), source }
+    pub fn io(path: impl AsRef<Path>, error: std::io::Error) -> Self {
+        Error::Io { path: path.as_ref().to_path_buf(), error }
     }
 
     /// A results file that cannot be read back.

@@ -2,18 +2,21 @@
 
 mod cli;
 
-use anyhow::Context;
 use batchlab::error::Error;
 use batchlab::plan::limits::Limits;
 use batchlab::plan::shard::{self, Shard};
-use batchlab::sweep::{self, Finished, Options};
+use batchlab::schema::RunSummary;
+use batchlab::sweep::{self, Finished, Options, Schedule};
 use batchlab::{peers, report};
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use cli::args::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
 use cli::{signal, terminal};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    signal::default_sigpipe();
     let cli = Cli::parse();
     // A bad BATCHLAB_KERNELS stops the process here, before any work, rather than in the first kernel.
     let kernels = batchlab::nn::kernels::select().map_err(|e| Error::Refused(e.to_string()).into());
@@ -40,12 +43,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn spec_path(args: &SpecArgs) -> anyhow::Result<&std::path::Path> {
-    args.spec.as_deref().context("no spec given: batchlab <SPEC>, e.g. batchlab experiments/sweep.toml")
+/// The spec path; without one, clap's usage error (exit 2: bad input).
+fn spec_path(args: &SpecArgs) -> &std::path::Path {
+    match args.spec.as_deref() {
+        Some(path) => path,
+        None => Cli::command()
+            .error(
+                ErrorKind::MissingRequiredArgument,
+                "no <SPEC> given, e.g. batchlab experiments/sweep.toml",
+            )
+            .exit(),
+    }
 }
 
 fn plan(args: &SpecArgs) -> anyhow::Result<()> {
-    let prepared = sweep::prepare(spec_path(args)?, &args.overrides)?;
+    let prepared = sweep::prepare(spec_path(args), &args.overrides)?;
     print!("{}", terminal::plan_table(&prepared.plan));
     println!("estimate: {}", prepared.estimate);
     Ok(())
@@ -57,47 +69,87 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let threads = args.threads.map_or_else(rayon::current_num_threads, usize::from);
     let limits = Limits::new(args.max_memory, threads);
-    let prepared = sweep::prepare_with(spec_path(&args.spec)?, &args.spec.overrides, &limits)?;
+    let prepared = sweep::prepare_with(spec_path(&args.spec), &args.spec.overrides, &limits)?;
     let options = Options { resume: args.resume, force: args.force, shard: shard(args)? };
     let output = sweep::prepare_output(&prepared, &options)?;
     let schedule = sweep::schedule(&prepared, &options);
-    if let Some(shard) = options.shard {
-        eprintln!("shard {shard}: {} of {} runs", schedule.mine, prepared.plan.runs.len());
-    }
-    if schedule.skipped > 0 {
-        eprintln!("resume: {} runs complete, {} to run", schedule.skipped, schedule.todo.len());
-    }
+    let stop = signal::install();
+    let claims = sweep::claim(&prepared, &schedule)?;
+    announce(&prepared, &schedule);
     let todo = batchlab::plan::Plan { runs: schedule.todo.clone(), ..prepared.plan.clone() };
     let progress = terminal::SweepProgress::new(&todo, args.quiet);
-    let stop = signal::install();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let finished = pool.install(|| sweep::run(&prepared, &schedule, stop, &progress));
     progress.finish();
     let summaries = match finished? {
-        Finished::Complete(summaries) => summaries,
+        Finished::Complete { summaries, warnings } => {
+            warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+            summaries
+        }
         Finished::Waiting { complete, total } => {
-            println!(
-                "{complete} of {total} runs complete; when every shard is done: batchlab merge {}",
-                output.display()
-            );
+            drop(claims);
+            println!("{}", waiting(&output, complete, total, &schedule)?);
             return Ok(());
         }
     };
-    let plotted = prepared.plan.settings.plots.enabled.then(|| report::plot(&output, None)).transpose()?;
-    if !args.quiet {
+    let plotted = if prepared.plan.settings.plots.enabled {
+        signal::rendering(&output);
+        Some(report::plot(&output, None)?)
+    } else {
+        None
+    };
+    drop(claims); // before printing: a closed stdout ends the process at the first line
+    closing(args.quiet, &output, plotted.as_ref(), &summaries);
+    Ok(())
+}
+
+/// The closing lines on stdout: the report, the summary table (unless quiet) and the results folder.
+fn closing(quiet: bool, output: &Path, plotted: Option<&report::PlotReport>, summaries: &[RunSummary]) {
+    if !quiet {
         if let Some(report) = plotted {
             let md = output.join("report.md");
-            println!(
-                "report: {} ({} figures, rendered in {:.2} s)",
-                md.display(),
-                report.figures.len(),
-                report.render_s
-            );
+            let (figures, seconds) = (report.figures.len(), report.render_s);
+            println!("report: {} ({figures} figures, rendered in {seconds:.2} s)", md.display());
         }
-        print!("{}", terminal::summary_table(&summaries));
+        print!("{}", terminal::summary_table(summaries));
     }
     println!("results: {}", output.display());
-    Ok(())
+}
+
+/// Says on stderr what this process will do: its shard, the runs `--resume` skips, the damaged runs it
+/// recomputes.
+fn announce(prepared: &sweep::Prepared, schedule: &Schedule) {
+    if let Some(shard) = schedule.shard {
+        eprintln!("shard {shard}: {} of {} runs", schedule.mine, prepared.plan.runs.len());
+    }
+    for (id, what) in &schedule.damaged {
+        eprintln!("resume: run {id} is damaged ({what}); recomputing it");
+    }
+    if schedule.skipped > 0 {
+        eprintln!("resume: {} runs complete, {} to run", schedule.skipped, schedule.todo.len());
+    }
+}
+
+/// What a sweep that is done while runs of the plan are missing says: for a shard, the merge to run once
+/// every shard is done; unsharded, it is an error (another process removed or damaged runs meanwhile).
+fn waiting(output: &Path, complete: usize, total: usize, schedule: &Schedule) -> anyhow::Result<String> {
+    let out = signal::quote(&output.display().to_string());
+    let Some(shard) = schedule.shard else {
+        anyhow::bail!(
+            "only {complete} of {total} runs are complete in {out} after the sweep: runs were removed or \
+             damaged meanwhile; run it again with --resume"
+        );
+    };
+    let merge = if complete <= schedule.mine && shard.count > 1 {
+        // Only this shard's runs are here: the shards write separate folders (or the others have not begun).
+        format!(
+            "batchlab merge {out} <the other shards' folders> --into DIR (or batchlab merge {out} if they \
+             all write here)"
+        )
+    } else {
+        format!("batchlab merge {out}")
+    };
+    Ok(format!("{complete} of {total} runs complete; when every shard is done: {merge}"))
 }
 
 /// The shard from `--shard`, else from a job array's environment.
@@ -123,6 +175,7 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
 
 fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     let merged = sweep::merge::merge(&args.dirs, args.into.as_deref())?;
+    merged.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     if merged.plan.settings.plots.enabled {
         let report = report::plot(&merged.output, None)?;
         if !args.quiet {

@@ -192,7 +192,7 @@ fn csv_cases() -> Vec<Case> {
     let mut folder = case(
         "a csv path that is a folder",
         csv_spec("classification"),
-        &["data.csv", "cannot read the file"],
+        &["data.csv", "not a regular file (a folder)"],
     );
     folder.dirs.push("data.csv");
     let mut regression = csv(

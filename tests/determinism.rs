@@ -36,6 +36,8 @@ fn records(wd: &Workdir) -> Vec<(PathBuf, Record)> {
                     for key in TIME_COLUMNS {
                         summary.remove(*key);
                     }
+                    // The digests cover files with time columns; the files themselves are compared above.
+                    json.as_object_mut().expect("an object").remove("files");
                     Record::Json(json)
                 }
                 _ => return None,

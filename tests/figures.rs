@@ -1,6 +1,7 @@
 //! Figures and report from results folders the tests create: a tiny sweep run by the binary, with
 //! hand-written noise and landscape records added where a chart needs them.
 
+use batchlab::records::{FileDigest, RunFile};
 use batchlab::report::plot;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,8 +49,19 @@ fn add_noise(dir: &Path) {
                 ));
             }
         }
-        fs::write(run.join("noise.csv"), text).unwrap();
+        add_record(&run, "noise.csv", &text);
     }
+}
+
+/// Writes record `name` into the run folder `run` and lists its digest in summary.json, as a run that
+/// recorded it would (readers ignore files summary.json does not list).
+fn add_record(run: &Path, name: &str, text: &str) {
+    fs::write(run.join(name), text).unwrap();
+    let path = run.join("summary.json");
+    let mut file: RunFile = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    file.files.retain(|d| d.name != name);
+    file.files.push(FileDigest::of(name, text.as_bytes()));
+    fs::write(&path, serde_json::to_string_pretty(&file).unwrap()).unwrap();
 }
 
 /// A cheap well-formedness check: every opened element is closed, in order.
@@ -150,14 +162,14 @@ fn a_missing_csv_is_an_error_naming_the_file_and_exit_code_2() {
     let run = dir.join("runs/bs0032-lr0.02-rep0");
     fs::remove_file(run.join("epochs.csv")).unwrap();
     let err = plot(&dir, None).unwrap_err().to_string();
-    assert!(err.contains("bs0032-lr0.02-rep0/epochs.csv"), "{err}");
+    assert!(err.contains("bs0032-lr0.02-rep0: damaged run: epochs.csv cannot be read"), "{err}");
     let out = Command::new(BIN).arg("plot").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("epochs.csv"));
 }
 
 #[test]
-fn a_truncated_csv_is_an_error_naming_the_file_and_line() {
+fn a_truncated_csv_is_an_error_naming_the_file_and_what_changed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tiny_sweep(tmp.path());
     let path = dir.join("runs/bs0001-lr0.02-rep1/iterations.csv");
@@ -165,8 +177,9 @@ fn a_truncated_csv_is_an_error_naming_the_file_and_line() {
     // Cut in the middle of a row, as an interrupted writer would leave it.
     let cut = text[..text.len() / 2].rfind('\n').unwrap();
     fs::write(&path, format!("{}\n1,7,7,1,0.", &text[..cut])).unwrap();
+    // The digest in summary.json catches it before the parser reads a row.
     let err = plot(&dir, None).unwrap_err().to_string();
-    assert!(err.contains("iterations.csv") && err.contains("line "), "{err}");
+    assert!(err.contains("iterations.csv holds") && err.contains("(truncated or appended to)"), "{err}");
     let out = Command::new(BIN).arg("plot").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

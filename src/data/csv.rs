@@ -5,12 +5,13 @@ use super::{Examples, Table, Targets};
 use crate::error::DataError;
 use crate::spec::Task;
 use ndarray::Array2;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// Reads the csv file at `path`; `label` names the column holding the class or regression target.
-pub fn load(path: &Path, label: &str, task: Task) -> Result<Table, DataError> {
-    let bytes = super::read_file(path)?;
+/// Reads the csv file at `path` (at most `limit` bytes, decompressed); `label` names the column holding the
+/// class or regression target.
+pub fn load(path: &Path, label: &str, task: Task, limit: Option<u64>) -> Result<Table, DataError> {
+    let bytes = super::read_file(path, limit)?;
     parse(&path.display().to_string(), &bytes, label, task)
 }
 
@@ -68,9 +69,11 @@ impl Layout {
                 format!("column {} has no name; every column needs a name in the header", blank + 1);
             return Err(DataError::file(source, message).at_row(line_of(header)));
         }
-        for (i, name) in names.iter().enumerate() {
-            if let Some(j) = names[i + 1..].iter().position(|other| other == name) {
-                let message = format!("column `{name}` appears twice (columns {} and {})", i + 1, i + j + 2);
+        // A hash map, so a header of a million columns is checked in linear time.
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        for (j, name) in names.iter().enumerate() {
+            if let Some(i) = first.insert(name, j) {
+                let message = format!("column `{name}` appears twice (columns {} and {})", i + 1, j + 1);
                 return Err(DataError::file(source, message).at_row(line_of(header)));
             }
         }
@@ -229,7 +232,7 @@ mod tests {
 
     fn load_text(text: &str, task: Task) -> Result<Table, DataError> {
         let dir = tempfile::tempdir().expect("tempdir");
-        load(&write(&dir, "t.csv", text.as_bytes()), "label", task)
+        load(&write(&dir, "t.csv", text.as_bytes()), "label", task, None)
     }
 
     fn error(text: &str, task: Task) -> DataError {
@@ -272,14 +275,15 @@ mod tests {
         let gz = encoder.finish().expect("gzip");
         let dir = tempfile::tempdir().expect("tempdir");
         for name in ["t.csv.gz", "no_suffix.csv"] {
-            let t = load(&write(&dir, name, &gz), "label", Task::Classification).expect("load gz");
+            let t = load(&write(&dir, name, &gz), "label", Task::Classification, None).expect("load gz");
             assert_eq!(t.examples.x.dim(), (2, 1));
         }
     }
 
     #[test]
     fn a_missing_file_is_named_with_the_os_error() {
-        let e = load(Path::new("/no/such/file.csv"), "label", Task::Classification).expect_err("missing");
+        let e =
+            load(Path::new("/no/such/file.csv"), "label", Task::Classification, None).expect_err("missing");
         assert_eq!(e.source, "/no/such/file.csv");
         assert!(e.message.contains("cannot read the file"), "{e}");
     }
@@ -370,7 +374,7 @@ mod tests {
     fn invalid_utf8_names_the_line() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = write(&dir, "bad.csv", b"a,label\n1,x\n2,\xff\n");
-        let e = load(&path, "label", Task::Classification).expect_err("bad utf-8");
+        let e = load(&path, "label", Task::Classification, None).expect_err("bad utf-8");
         assert_eq!(e.row, Some(3));
         assert!(e.message.contains("UTF-8"), "{e}");
     }
@@ -378,7 +382,7 @@ mod tests {
     #[test]
     fn a_corrupt_gzip_file_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let e = load(&write(&dir, "t.csv.gz", b"a,label\n1,x\n"), "label", Task::Classification)
+        let e = load(&write(&dir, "t.csv.gz", b"a,label\n1,x\n"), "label", Task::Classification, None)
             .expect_err("not gzip");
         assert!(e.message.contains("cannot decompress"), "{e}");
     }

@@ -13,7 +13,7 @@ const DIGITS_CSV_GZ: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), 
 
 /// Decompresses and parses the bundled set through the csv loader.
 pub fn load() -> Result<Table, DataError> {
-    let csv = super::gunzip(&SOURCE, DIGITS_CSV_GZ)?;
+    let csv = super::gunzip(&SOURCE, DIGITS_CSV_GZ, None)?;
     super::csv::parse(SOURCE, &csv, "label", Task::Classification)
 }
 

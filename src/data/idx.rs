@@ -16,12 +16,13 @@ struct Kind {
 const IMAGES: Kind = Kind { magic: 0x0000_0803, dims: 3, what: "u8 images: count x rows x cols" };
 const LABELS: Kind = Kind { magic: 0x0000_0801, dims: 1, what: "u8 labels: count" };
 
-/// Reads an images file and its labels file; the pixel columns are named `px0`, `px1`, ...
-pub fn load(images: &Path, labels: &Path) -> Result<Table, DataError> {
+/// Reads an images file and its labels file (each at most `limit` bytes, decompressed); the pixel columns
+/// are named `px0`, `px1`, ...
+pub fn load(images: &Path, labels: &Path, limit: Option<u64>) -> Result<Table, DataError> {
     let (image_source, label_source) = (images.display().to_string(), labels.display().to_string());
-    let image_bytes = super::read_file(images)?;
+    let image_bytes = super::read_file(images, limit)?;
     let (image_dims, pixels) = parse(&image_source, &image_bytes, &IMAGES)?;
-    let label_bytes = super::read_file(labels)?;
+    let label_bytes = super::read_file(labels, limit)?;
     let (label_dims, label_data) = parse(&label_source, &label_bytes, &LABELS)?;
     let (count, rows, cols) = (image_dims[0], image_dims[1], image_dims[2]);
     if count == 0 {
@@ -135,7 +136,7 @@ mod tests {
     /// Three 1 x 2 images labelled 7, 3, 7.
     fn load_pair(images: &[u8], labels: &[u8]) -> Result<Table, DataError> {
         let dir = tempfile::tempdir().expect("tempdir");
-        load(&write(&dir, "images.idx", images), &write(&dir, "labels.idx", labels))
+        load(&write(&dir, "images.idx", images), &write(&dir, "labels.idx", labels), None)
     }
 
     fn good_images() -> Vec<u8> {
@@ -169,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let e = load(Path::new("/no/images.idx"), Path::new("/no/labels.idx")).expect_err("missing");
+        let e = load(Path::new("/no/images.idx"), Path::new("/no/labels.idx"), None).expect_err("missing");
         assert_eq!(e.source, "/no/images.idx");
         assert!(e.message.contains("cannot read the file"));
     }

@@ -101,10 +101,15 @@ impl Dataset {
 
 /// Reads, splits and standardises the data the plan names.
 pub fn load(plan: &DataPlan, seed: u64) -> Result<Dataset, DataError> {
+    load_within(plan, seed, None)
+}
+
+/// [`load`], reading and decompressing at most `limit` bytes of each data file (the memory limit).
+pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dataset, DataError> {
     let table = match &plan.source {
         SourcePlan::Digits => digits::load()?,
-        SourcePlan::Csv { path, label } => csv::load(path, label, plan.task)?,
-        SourcePlan::Idx { images, labels } => idx::load(images, labels)?,
+        SourcePlan::Csv { path, label } => csv::load(path, label, plan.task, limit)?,
+        SourcePlan::Idx { images, labels } => idx::load(images, labels, limit)?,
         SourcePlan::Synthetic(synthetic) => synthetic::generate(synthetic, seed),
     };
     let description = describe(&plan.name, &table);
@@ -139,22 +144,79 @@ fn describe(name: &str, table: &Table) -> String {
 }
 
 /// Reads a whole data file, decompressing it when it starts with the gzip magic bytes or is named `*.gz`.
-fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
+/// Only regular files are read (a device never ends, a FIFO may never open), and at most `limit` bytes,
+/// before and after decompression.
+fn read_file(path: &Path, limit: Option<u64>) -> Result<Vec<u8>, DataError> {
     let source = path.display();
-    let bytes =
-        std::fs::read(path).map_err(|e| DataError::file(&source, format!("cannot read the file: {e}")))?;
+    let cannot = |e: std::io::Error| DataError::file(&source, format!("cannot read the file: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        let message =
+            format!("not a regular file ({}); a data file must be a plain or gzip'ed file", kind(&meta));
+        return Err(DataError::file(&source, message));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let bytes = bounded(file, limit, &source, ("the file", "cannot read the file"))?;
     let named_gz = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
-    if bytes.starts_with(&GZIP_MAGIC) || named_gz { gunzip(&source, &bytes) } else { Ok(bytes) }
+    if bytes.starts_with(&GZIP_MAGIC) || named_gz { gunzip(&source, &bytes, limit) } else { Ok(bytes) }
+}
+
+/// What kind of file system entry `meta` describes, for the refusal of anything but a regular file.
+fn kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() { "a folder" } else { "not a file" }
+}
+
+/// Everything `reader` yields, refused once it exceeds `limit` bytes; `what` names it in that error and
+/// `failed` starts the message of a read error.
+fn bounded(
+    reader: impl Read,
+    limit: Option<u64>,
+    source: &impl std::fmt::Display,
+    (what, failed): (&str, &str),
+) -> Result<Vec<u8>, DataError> {
+    let cap = limit.unwrap_or(u64::MAX);
+    let mut out = Vec::new();
+    reader
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::file(source, format!("{failed}: {e}")))?;
+    if out.len() as u64 > cap {
+        return Err(DataError::file(
+            source,
+            format!(
+                "{what} holds more than {}, the memory limit (--max-memory, else MemAvailable); a smaller \
+                 file, or a higher --max-memory if the machine has it",
+                crate::plan::limits::bytes(cap as f64)
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 /// The first two bytes of every gzip member.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Decompresses gzip data; `source` names it in errors. Concatenated members are read as one stream.
-fn gunzip(source: &impl std::fmt::Display, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    let mut out = Vec::new();
-    MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::file(source, format!("cannot decompress gzip data: {e}")))?;
-    Ok(out)
+/// Decompresses gzip data, at most `limit` bytes of it; `source` names it in errors. Concatenated members
+/// are read as one stream.
+fn gunzip(source: &impl std::fmt::Display, bytes: &[u8], limit: Option<u64>) -> Result<Vec<u8>, DataError> {
+    bounded(
+        MultiGzDecoder::new(bytes),
+        limit,
+        source,
+        ("the decompressed data", "cannot decompress gzip data"),
+    )
 }

@@ -7,7 +7,7 @@ use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan};
 use crate::error::SpecError;
 use crate::spec::{BatchSize, Init, LogGrid, LrScaling, RateGrid, Spec, SpecSource, Task, significant4};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Most runs a sweep may plan: each writes a folder, and a grid of millions is a typo, not an experiment.
 pub const MAX_RUNS: u64 = 100_000;
@@ -32,7 +32,7 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
     grid(spec, src)?;
     analysis(spec, data.task, src)?;
     Ok(Settings {
-        output: spec.experiment.output.clone().unwrap_or_else(|| PathBuf::from("results").join(&name)),
+        output: output(spec, src, &name)?,
         name,
         seed: spec.experiment.seed,
         repeats: spec.experiment.repeats,
@@ -59,6 +59,25 @@ fn experiment_name(spec: &Spec, src: &SpecSource) -> Result<String, SpecError> {
         ));
     }
     Ok(name.clone())
+}
+
+/// The results folder: `results/<name>` by default. An empty path or the current folder would put the
+/// results among the user's own files (and `--force` would delete some), so they are refused.
+fn output(spec: &Spec, src: &SpecSource, name: &str) -> Result<PathBuf, SpecError> {
+    let Some(path) = &spec.experiment.output else { return Ok(PathBuf::from("results").join(name)) };
+    let example = format!("name a folder for the results, e.g. \"results/{name}\"");
+    if path.as_os_str().is_empty() {
+        return Err(
+            src.error("experiment.output", format!("the path is empty (the current folder); {example}"))
+        );
+    }
+    if path.components().all(|c| c == Component::CurDir) {
+        return Err(src.error(
+            "experiment.output",
+            format!("\"{}\" is the current folder, which holds your own files; {example}", path.display()),
+        ));
+    }
+    Ok(path.clone())
 }
 
 fn model(spec: &Spec, src: &SpecSource) -> Result<ModelPlan, SpecError> {

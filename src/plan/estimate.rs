@@ -45,15 +45,24 @@ pub struct Estimate {
     pub concurrent: f64,
     /// The largest batch size exceeds the floats one example needs in a workspace.
     pub batch_dominates: bool,
-    /// Landscape snapshots, grid and initial weights of every repeat, bytes.
+    /// Landscape snapshots, grid and arrows and initial weights of every repeat, bytes.
     pub shared_bytes: f64,
+    /// The landscape grid's part of `shared_bytes`.
+    pub grid_bytes: f64,
+    /// The landscape arrows' part of `shared_bytes`.
+    pub arrow_bytes: f64,
     /// One rendered figure, bytes.
     pub figure_bytes: f64,
     /// Everything, bytes.
     pub total_bytes: f64,
     /// Multiply-adds of the whole sweep.
     pub multiply_adds: f64,
+    /// The spec key behind most of the multiply-adds.
+    pub work_key: &'static str,
 }
+
+/// Bytes of one landscape arrow record held in memory (seven fields and a short string).
+const ARROW_RECORD_BYTES: f64 = 80.0;
 
 impl fmt::Display for Estimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -98,15 +107,18 @@ pub fn estimate(settings: &Settings, shape: Shape, batches: &[f64], threads: usi
     let data_bytes = 2.0 * examples * 4.0 * (shape.features + 1.0);
     let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
     let concurrent = runs.min(threads as f64);
-    let landscape = settings
-        .landscape
-        .map_or(0.0, |l| runs * l.points as f64 * params * 4.0 + (l.grid as f64).powi(2) * 24.0);
-    let shared_bytes = landscape + settings.repeats as f64 * params * 4.0;
+    let (grid_bytes, arrow_bytes) = settings.landscape.map_or((0.0, 0.0), |l| {
+        let arrows = runs * arrow_points(&l) * (l.arrows as f64 + 1.0) * ARROW_RECORD_BYTES;
+        ((l.grid as f64).powi(2) * 24.0, arrows)
+    });
+    let snapshots = settings.landscape.map_or(0.0, |l| runs * l.points as f64 * params * 4.0);
+    let shared_bytes = snapshots + grid_bytes + arrow_bytes + settings.repeats as f64 * params * 4.0;
     let p = &settings.plots;
     let scale = f64::from(p.dpi.max(50)) / 100.0;
     let figure_bytes =
         if p.enabled { f64::from(p.width) * f64::from(p.height) * scale * scale * 4.0 } else { 0.0 };
     let total_bytes = data_bytes + shared_bytes + figure_bytes + concurrent * run.total();
+    let (multiply_adds, work_key) = work(settings, shape, batches, net.weights());
     Estimate {
         data_bytes,
         param_bytes: run.per_parameter(),
@@ -114,31 +126,47 @@ pub fn estimate(settings: &Settings, shape: Shape, batches: &[f64], threads: usi
         concurrent,
         batch_dominates: largest > net.workspace(1.0) / 4.0,
         shared_bytes,
+        grid_bytes,
+        arrow_bytes,
         figure_bytes,
         total_bytes,
-        multiply_adds: work(settings, shape, batches, net.weights()),
+        multiply_adds,
+        work_key,
     }
 }
 
-/// Multiply-adds: training (forward + backward = 3 x weights per example), an evaluation per epoch, the
-/// probes at every checkpoint, and the landscape grid.
-fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> f64 {
+/// Points along a path where arrows are drawn: at most one a snapshot.
+fn arrow_points(l: &super::LandscapePlan) -> f64 {
+    (l.arrow_points as f64).min(l.points as f64)
+}
+
+/// Multiply-adds and the key behind most of them: training (forward + backward = 3 x weights per example)
+/// with an evaluation per epoch, the probes at every checkpoint, the landscape grid and arrows.
+fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> (f64, &'static str) {
     let epochs = settings.training.epochs as f64;
     let per_config =
         epochs * shape.train * 3.0 * weights + (epochs + 1.0) * (shape.train + shape.test) * weights;
     let n = &settings.noise;
     let checkpoints = if n.every > 0 { epochs / n.every as f64 + 2.0 } else { 0.0 };
-    let probe_examples: f64 = if n.probe_batch_sizes.is_empty() {
-        batches.iter().sum::<f64>() / batches.len().max(1) as f64
-    } else {
-        probe_sizes(settings, shape.train).sum()
-    };
+    let mean_batch = batches.iter().sum::<f64>() / batches.len().max(1) as f64;
+    let probe_examples: f64 =
+        if n.probe_batch_sizes.is_empty() { mean_batch } else { probe_sizes(settings, shape.train).sum() };
     let probes = checkpoints * (shape.train * 3.0 + n.probes as f64 * probe_examples * 3.0) * weights;
     let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
-    let grid = settings
-        .landscape
-        .map_or(0.0, |l| settings.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights);
-    runs * (per_config + probes) + grid
+    let (grid, arrows) = settings.landscape.map_or((0.0, 0.0), |l| {
+        let grid = settings.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights;
+        let per_point = (shape.train + l.arrows as f64 * mean_batch) * 3.0 * weights;
+        (grid, runs * arrow_points(&l) * per_point)
+    });
+    // Training and probes both grow with the epochs; the landscape's work does not.
+    let parts = [
+        (runs * (per_config + probes), "training.epochs"),
+        (grid, "landscape.grid"),
+        (arrows, "landscape.arrows"),
+    ];
+    let key =
+        parts.iter().fold((f64::MIN, "training.epochs"), |b, &(v, k)| if v > b.0 { (v, k) } else { b }).1;
+    (parts.iter().map(|(v, _)| v).sum(), key)
 }
 
 fn probe_sizes(settings: &Settings, n: f64) -> impl Iterator<Item = f64> + '_ {
@@ -234,7 +262,7 @@ fn refuse(settings: &Settings, src: &SpecSource, e: &Estimate, limits: &Limits) 
     }
     if e.multiply_adds > MAX_MULTIPLY_ADDS {
         return Err(src.error(
-            "training.epochs",
+            e.work_key,
             format!(
                 "the sweep would take {:.2e} multiply-adds (months of CPU time); allowed: at most \
                  {MAX_MULTIPLY_ADDS:.0e}; fewer epochs, runs or probes, or a smaller model. Estimate: {e}",
@@ -260,9 +288,11 @@ fn dominant_key(settings: &Settings, e: &Estimate) -> &'static str {
             if e.batch_dominates { "sweep.batch_sizes" } else { "model.hidden" },
         ),
         (
-            e.shared_bytes,
+            e.shared_bytes - e.grid_bytes - e.arrow_bytes,
             if settings.landscape.is_some() { "landscape.points" } else { "experiment.repeats" },
         ),
+        (e.grid_bytes, "landscape.grid"),
+        (e.arrow_bytes, "landscape.arrows"),
         (e.figure_bytes, "plots.width"),
     ];
     parts.iter().fold((f64::MIN, "model.hidden"), |best, &(v, k)| if v > best.0 { (v, k) } else { best }).1

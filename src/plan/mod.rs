@@ -93,6 +93,7 @@ pub fn build(settings: Settings, src: &SpecSource, n: usize) -> Result<Plan, Spe
     let probes = resolve_batch_sizes(&settings.noise.probe_batch_sizes, "noise.probe_batch_sizes", n, src)?;
     check_length(settings.training.epochs, src, n)?;
     let runs = expand(&settings, &batch_sizes, n);
+    unique_ids(&settings, &runs, src)?;
     let probe_sizes = probes.iter().map(|&(b, _)| b).collect();
     Ok(Plan { settings, train_examples: n, probe_sizes, runs, data_hash: String::new() })
 }
@@ -110,7 +111,7 @@ fn expand(settings: &Settings, batch_sizes: &[(usize, BatchSize)], n: usize) -> 
                     updates_per_epoch(n, batch_size, settings.training.last_batch);
                 runs.push(RunConfig {
                     index: runs.len(),
-                    id: format!("bs{batch_size:0width$}-lr{learning_rate}-rep{repeat}"),
+                    id: run_id(batch_size, width, learning_rate, repeat),
                     repeat,
                     batch_size,
                     batch_label: label.to_string(),
@@ -123,6 +124,43 @@ fn expand(settings: &Settings, batch_sizes: &[(usize, BatchSize)], n: usize) -> 
         }
     }
     runs
+}
+
+/// The run's folder name: the batch size (zero-padded to N's width), the learning rate and the repeat. The
+/// rate is printed shortest-round-trip, so distinct rates give distinct ids, and in exponent form
+/// (`1e-300`) when the plain form is longer than 16 characters, so no id is longer than about 90.
+fn run_id(batch: usize, width: usize, lr: f64, repeat: u64) -> String {
+    let plain = lr.to_string();
+    let rate = if plain.len() <= 16 { plain } else { format!("{lr:e}") };
+    format!("bs{batch:0width$}-lr{rate}-rep{repeat}")
+}
+
+/// Refuses two runs with one id: learning rates that `lr_scaling` rounds to the same value.
+fn unique_ids(settings: &Settings, runs: &[RunConfig], src: &SpecSource) -> Result<(), SpecError> {
+    let mut seen = HashSet::with_capacity(runs.len());
+    let Some(run) = runs.iter().find(|r| !seen.insert(r.id.as_str())) else { return Ok(()) };
+    let sweep = &settings.sweep;
+    let same: Vec<(usize, f64)> = (sweep.learning_rates.iter().enumerate())
+        .filter(|(_, r)| {
+            sweep.lr_scaling.apply(**r, run.batch_size, sweep.base_batch_size) == run.learning_rate
+        })
+        .map(|(i, r)| (i, *r))
+        .collect();
+    let (key, rates) = match same.as_slice() {
+        [(_, a), (j, b), ..] => (format!("sweep.learning_rates[{j}]"), format!("{a} and {b}")),
+        _ => ("sweep.learning_rates".to_string(), "two rates".to_string()),
+    };
+    Err(src.error(
+        &key,
+        format!(
+            "learning rates {rates} both become {} at batch size {} under lr_scaling = \"{}\" (scaled \
+             rates are rounded to 4 significant digits), so two runs would be one ({}); keep one of them",
+            run.learning_rate,
+            run.batch_size,
+            format!("{:?}", sweep.lr_scaling).to_lowercase(),
+            run.id
+        ),
+    ))
 }
 
 /// (updates per epoch, size of the last update) for `n` examples in batches of `b`.
@@ -197,6 +235,15 @@ mod tests {
     fn an_exact_division_has_no_partial_batch() {
         assert_eq!(updates_per_epoch(1000, 100, LastBatch::Keep), (10, 100));
         assert_eq!(updates_per_epoch(1000, 100, LastBatch::Drop), (10, 100));
+    }
+
+    #[test]
+    fn run_ids_stay_short_and_distinct_for_extreme_rates() {
+        assert_eq!(run_id(32, 4, 0.02, 1), "bs0032-lr0.02-rep1");
+        assert_eq!(run_id(1, 1, 1e-300, 0), "bs1-lr1e-300-rep0");
+        assert_eq!(run_id(1, 1, 1e300, 0), "bs1-lr1e300-rep0");
+        let (a, b) = (run_id(1, 1, 0.1 + 0.2, 0), run_id(1, 1, 0.3, 0));
+        assert!(a != b && a.len() < 40, "{a} {b}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A results folder as a whole: its spec, which runs it holds complete, and the folder-level operations
-//! of resuming, replacing and merging (removing a replaced spec's results, copying grids in).
+//! of resuming and merging (copying grids in).
 
 use super::layout::{self, LANDSCAPE, RUNS, SPEC, SUMMARY};
 use super::{RunFile, read_run_file, write_bytes, write_csv};
@@ -32,29 +32,9 @@ pub fn write_summary(output: &Path, summaries: &[RunSummary]) -> Result<()> {
     write_csv(&output.join(SUMMARY), summaries)
 }
 
-/// summary.json of run `id` in `output`, when its folder is complete and readable.
-pub fn completed_run(output: &Path, id: &str) -> Option<RunFile> {
-    read_run_file(&layout::run_dir(output, id)).ok()
-}
-
 /// Whether the loss grid of `repeat` is written.
 pub fn landscape_written(output: &Path, repeat: u64) -> bool {
     layout::landscape_grid(output, repeat).exists()
-}
-
-/// Removes the runs, summary and landscape of a replaced spec.
-pub fn remove_results(output: &Path) -> Result<()> {
-    for dir in [RUNS, LANDSCAPE] {
-        let path = output.join(dir);
-        if path.exists() {
-            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        }
-    }
-    let summary = output.join(SUMMARY);
-    if summary.exists() {
-        fs::remove_file(&summary).map_err(|e| Error::io(&summary, e))?;
-    }
-    Ok(())
 }
 
 /// Every complete run folder's summary.json under `dir/runs/` (none when there is no such folder).

@@ -6,6 +6,7 @@
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
 //!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv
 //! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
+//! <output>/runs/.<id>.claim           the process writing run <id> (host and pid), while it does
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
 //! <output>/analysis.json, analysis.csv, analysis_runs.csv
 //! <output>/figures/<name>.svg|png, report.md, report.html
@@ -15,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 /// The spec as run.
 pub const SPEC: &str = "spec.toml";
+/// How spec.toml starts when batchlab wrote it: what marks a folder as a results folder.
+pub const SPEC_MARK: &str = "# The spec as run";
 /// One row per run.
 pub const SUMMARY: &str = "summary.csv";
 /// Folder of the completed runs.
@@ -38,6 +41,8 @@ pub const NOISE: &str = "noise.csv";
 pub const TRAJECTORY: &str = "trajectory.csv";
 /// Gradient directions along a run's path.
 pub const ARROWS: &str = "arrows.csv";
+/// Every record file a run folder may hold besides summary.json.
+pub const RECORDS: [&str; 5] = [EPOCHS, ITERATIONS, NOISE, TRAJECTORY, ARROWS];
 /// The analysis, whole.
 pub const ANALYSIS_JSON: &str = "analysis.json";
 /// The analysis, one row per batch size.
@@ -57,6 +62,11 @@ pub fn run_dir(output: &Path, id: &str) -> PathBuf {
 /// The folder run `id` is written into before it is complete.
 pub fn partial_run(output: &Path, id: &str) -> PathBuf {
     output.join(RUNS).join(format!(".{id}.partial"))
+}
+
+/// The claim of the process writing run `id`.
+pub fn claim(output: &Path, id: &str) -> PathBuf {
+    output.join(RUNS).join(format!(".{id}.claim"))
 }
 
 /// The loss grid of `repeat`.

@@ -1,10 +1,12 @@
 //! Reads a results folder back: the spec as run, summaries and every run's records, for plots and analysis.
 //!
 //! Every failure names the file (and the csv row when there is one); nothing here panics on bad input.
-//! Run folders whose names start with `.` are unfinished and skipped.
+//! Run folders whose names start with `.` are unfinished and skipped; every record is checked against the
+//! digest in its run's summary.json before it is parsed.
 
 use super::RunFile;
 use super::layout::{self, LANDSCAPE, RUNS, SPEC, SUMMARY};
+use super::verify::{damaged, read_verified};
 use crate::error::{Error, Result};
 use crate::plan::{self, Settings};
 use crate::schema::{
@@ -13,6 +15,7 @@ use crate::schema::{
 };
 use crate::spec::{Spec, SpecSource};
 use serde::de::DeserializeOwned;
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -68,15 +71,28 @@ pub struct LandscapeGrid {
     pub points: Vec<LandscapeRecord>,
 }
 
-/// Reads the results folder `dir`.
+/// Reads the results folder `dir`: every run's records checked against their digests, and every run of
+/// the plan (and of summary.csv) present, so a damaged or deleted run is named instead of left out.
 pub fn read_results(dir: &Path) -> Result<Results> {
     let spec_path = dir.join(SPEC);
     let text = fs::read_to_string(&spec_path).map_err(|e| Error::records(&spec_path, e.to_string()))?;
     let spec: Spec = toml::from_str(&text).map_err(|e| Error::records(&spec_path, e.to_string()))?;
     let source = SpecSource { path: spec_path, text: text.clone(), overrides: Vec::new() };
     let settings = plan::check(&spec, &source)?;
-    let summaries = read_nonempty(&dir.join(SUMMARY))?;
+    let summaries: Vec<RunSummary> = read_nonempty(&dir.join(SUMMARY))?;
     let runs = run_dirs(&dir.join(RUNS))?.iter().map(|d| read_run(d)).collect::<Result<Vec<_>>>()?;
+    let mut expected: Vec<String> = summaries.iter().map(|s| s.run_id.clone()).collect();
+    if let Some(n) = runs.iter().map(|r| r.file.train_examples).find(|&n| n > 0) {
+        expected.extend(plan::build(settings.clone(), &source, n)?.runs.into_iter().map(|r| r.id));
+    }
+    let present: HashSet<&str> = runs.iter().map(|r| r.summary().run_id.as_str()).collect();
+    if let Some(missing) = expected.iter().find(|id| !present.contains(id.as_str())) {
+        return Err(Error::records(
+            layout::run_dir(dir, missing),
+            "missing: the plan and summary.csv hold this run but its folder is absent (deleted?); \
+             `batchlab <spec> --resume` recomputes it",
+        ));
+    }
     let landscapes = read_landscapes(&dir.join(LANDSCAPE))?;
     Ok(Results { dir: dir.to_path_buf(), settings, spec_text: text, summaries, runs, landscapes })
 }
@@ -102,18 +118,30 @@ pub fn read_run_file(dir: &Path) -> Result<RunFile> {
     serde_json::from_str(&text).map_err(|e| Error::records(&json, e.to_string()))
 }
 
-/// Reads the records of the complete run folder `dir`.
+/// Reads a run's records, each checked against its digest before it is parsed.
 pub fn read_run(dir: &Path) -> Result<RunRecords> {
-    let file = read_run_file(dir)?;
+    let (file, contents) = read_verified(dir).map_err(|what| damaged(dir, &what))?;
+    let missing = |name: &str| damaged(dir, &format!("{name} is missing"));
+    let epochs = record(dir, &contents, layout::EPOCHS)?.ok_or_else(|| missing(layout::EPOCHS))?;
     Ok(RunRecords {
         file,
-        epochs: read_nonempty(&dir.join(layout::EPOCHS))?,
-        evals: read_optional(&dir.join(layout::EVALS))?,
-        iterations: read_csv(&dir.join(layout::ITERATIONS))?,
-        noise: read_optional(&dir.join(layout::NOISE))?,
-        trajectory: read_optional(&dir.join(layout::TRAJECTORY))?,
-        arrows: read_optional(&dir.join(layout::ARROWS))?,
+        epochs: nonempty(&dir.join(layout::EPOCHS), epochs)?,
+        evals: record(dir, &contents, layout::EVALS)?,
+        iterations: record(dir, &contents, layout::ITERATIONS)?.ok_or_else(|| missing(layout::ITERATIONS))?,
+        noise: record(dir, &contents, layout::NOISE)?,
+        trajectory: record(dir, &contents, layout::TRAJECTORY)?,
+        arrows: record(dir, &contents, layout::ARROWS)?,
     })
+}
+
+/// The rows of record file `name` among a run's verified `contents`; `None` when the run has no such file.
+fn record<T: DeserializeOwned>(
+    dir: &Path,
+    contents: &[(String, Vec<u8>)],
+    name: &str,
+) -> Result<Option<Vec<T>>> {
+    let bytes = contents.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice());
+    bytes.map(|b| parse_csv(&dir.join(name), b)).transpose()
 }
 
 /// Reads `landscape/rep<r>.csv` files; none when the folder is absent.
@@ -137,23 +165,27 @@ fn read_landscapes(dir: &Path) -> Result<Vec<LandscapeGrid>> {
 
 /// Reads a csv file that must hold at least one row.
 fn read_nonempty<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let rows = read_csv(path)?;
+    nonempty(path, read_csv(path)?)
+}
+
+fn nonempty<T>(path: &Path, rows: Vec<T>) -> Result<Vec<T>> {
     if rows.is_empty() {
         return Err(Error::records(path, "no rows (empty or truncated file)"));
     }
     Ok(rows)
 }
 
-fn read_optional<T: DeserializeOwned>(path: &Path) -> Result<Option<Vec<T>>> {
-    if path.exists() { read_csv(path).map(Some) } else { Ok(None) }
-}
-
 /// Reads every row of a csv file with a header; a missing file, a short row or a bad value is an error
 /// naming the file and the line.
 pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| located(path, e))?;
-    let rows: Vec<T> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| located(path, e))?;
-    Ok(rows)
+    let bytes = fs::read(path).map_err(|e| Error::records(path, e.to_string()))?;
+    parse_csv(path, &bytes)
+}
+
+/// Parses the csv text `bytes` read from `path` (named in errors).
+fn parse_csv<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<Vec<T>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    reader.deserialize().collect::<Result<_, _>>().map_err(|e| located(path, e))
 }
 
 fn located(path: &Path, e: csv::Error) -> Error {

@@ -1,14 +1,17 @@
 //! Writing the results folder: run folders are written under a temporary name and renamed when complete,
-//! folder-level files are written to a temporary file and renamed, so a reader never sees half a result.
+//! with summary.json (listing every other file's size and SHA-256) written last; folder-level files are
+//! written to a temporary file and renamed, so a reader never sees half a result.
 
 use super::RunFile;
 use super::iterations::IterationWriter;
 use super::layout;
+use super::verify::{digest_folder, verify_run};
 use crate::error::{Error, Result};
 use crate::plan::RunConfig;
-use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord};
+use crate::schema::{
+    ArrowRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord, TrajectoryRecord,
+};
 use crate::train::Recorder;
-use crate::train::landscape::Landscape;
 use serde::Serialize;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -43,8 +46,15 @@ impl RunWriter {
         })
     }
 
-    /// Flushes everything, writes summary.json and moves the folder into place.
-    pub fn finish(mut self, file: &RunFile) -> Result<()> {
+    /// Flushes everything, writes summary.json (with the digest of every record) and moves the folder into
+    /// place.
+    pub fn finish(self, file: &RunFile) -> Result<()> {
+        self.close(file.clone())?.finish()
+    }
+
+    /// Flushes and closes the record files; the run stays unfinished until [`ClosedRun::finish`], so
+    /// records computed after training (the landscape's) still go in before summary.json.
+    pub fn close(mut self, file: RunFile) -> Result<ClosedRun> {
         let path = self.partial.join(layout::ITERATIONS);
         self.iterations.flush().map_err(|e| Error::io(&path, e))?;
         flush(&mut self.epochs, &self.partial.join(layout::EPOCHS))?;
@@ -52,17 +62,67 @@ impl RunWriter {
         if let Some(noise) = self.noise.as_mut() {
             flush(noise, &self.partial.join(layout::NOISE))?;
         }
-        write_json(&self.partial.join(layout::RUN_SUMMARY), file)?;
-        if self.done.exists() {
-            fs::remove_dir_all(&self.done).map_err(|e| Error::io(&self.done, e))?;
-        }
-        fs::rename(&self.partial, &self.done).map_err(|e| Error::io(&self.done, e))
+        Ok(ClosedRun { partial: self.partial, done: self.done, file, armed: true })
     }
 
     /// Removes the unfinished folder of an interrupted or failed run.
     pub fn abandon(self) {
         let _ = fs::remove_dir_all(&self.partial);
     }
+}
+
+/// A run whose training records are written and closed, not yet in place; dropped unfinished, its folder
+/// is removed.
+pub struct ClosedRun {
+    partial: PathBuf,
+    done: PathBuf,
+    file: RunFile,
+    armed: bool,
+}
+
+impl ClosedRun {
+    /// The run's id.
+    pub fn id(&self) -> &str {
+        &self.file.config.id
+    }
+
+    /// Writes the run's path in the landscape plane and the gradient directions along it.
+    pub fn write_landscape(&self, trajectory: &[TrajectoryRecord], arrows: &[ArrowRecord]) -> Result<()> {
+        write_csv(&self.partial.join(layout::TRAJECTORY), trajectory)?;
+        write_csv(&self.partial.join(layout::ARROWS), arrows)
+    }
+
+    /// Writes summary.json, listing the size and SHA-256 of every other file, and moves the folder into
+    /// place.
+    pub fn finish(mut self) -> Result<()> {
+        self.file.files = digest_folder(&self.partial)?;
+        write_json(&self.partial.join(layout::RUN_SUMMARY), &self.file)?;
+        replace_dir(&self.partial, &self.done)?;
+        self.armed = false;
+        Ok(())
+    }
+}
+
+impl Drop for ClosedRun {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_dir_all(&self.partial);
+        }
+    }
+}
+
+/// Renames the complete folder `partial` to `done`; an older `done` is first renamed aside, so `done` is
+/// missing only between two renames.
+fn replace_dir(partial: &Path, done: &Path) -> Result<()> {
+    if done.exists() {
+        let mut aside = partial.as_os_str().to_os_string();
+        aside.push(format!(".old-{}", std::process::id()));
+        let aside = PathBuf::from(aside);
+        fs::rename(done, &aside).map_err(|e| Error::io(done, e))?;
+        fs::rename(partial, done).map_err(|e| Error::io(done, e))?;
+        return fs::remove_dir_all(&aside).map_err(|e| Error::io(&aside, e));
+    }
+    fs::rename(partial, done).map_err(|e| Error::io(done, e))
 }
 
 impl Recorder for RunWriter {
@@ -91,20 +151,13 @@ impl Recorder for RunWriter {
     }
 }
 
-/// Writes the landscape of one repeat: `landscape/rep<r>.csv`, and trajectory.csv and arrows.csv into the
-/// folders of the runs `run_ids` (in the order of `landscape.runs`).
-pub fn write_landscape(output: &Path, repeat: u64, run_ids: &[&str], landscape: &Landscape) -> Result<()> {
-    write_csv(&layout::landscape_grid(output, repeat), &landscape.grid)?;
-    for (id, (trajectory, arrows)) in run_ids.iter().zip(&landscape.runs) {
-        let folder = layout::run_dir(output, id);
-        write_csv(&folder.join(layout::TRAJECTORY), trajectory)?;
-        write_csv(&folder.join(layout::ARROWS), arrows)?;
-    }
-    Ok(())
+/// Writes the loss grid of one repeat, `landscape/rep<r>.csv`.
+pub fn write_landscape_grid(output: &Path, repeat: u64, grid: &[LandscapeRecord]) -> Result<()> {
+    write_csv(&layout::landscape_grid(output, repeat), grid)
 }
 
-/// Copies the complete run folder `from` to `output/runs/<id>/` as a whole: into `.<id>.partial/` first,
-/// renamed when every file is there (for `merge`).
+/// Copies the complete run folder `from` to `output/runs/<id>/` as a whole (for `merge`): into
+/// `.<id>.partial/` first, checked against its digests, renamed when every file is there and intact.
 pub fn copy_run(from: &Path, output: &Path, id: &str) -> Result<()> {
     let (partial, done) = (layout::partial_run(output, id), layout::run_dir(output, id));
     if partial.exists() {
@@ -118,10 +171,11 @@ pub fn copy_run(from: &Path, output: &Path, id: &str) -> Result<()> {
             fs::copy(&source, &target).map_err(|e| Error::io(&source, e))?;
         }
     }
-    if done.exists() {
-        fs::remove_dir_all(&done).map_err(|e| Error::io(&done, e))?;
+    if let Err(e) = verify_run(&partial) {
+        let _ = fs::remove_dir_all(&partial);
+        return Err(e);
     }
-    fs::rename(&partial, &done).map_err(|e| Error::io(&done, e))
+    replace_dir(&partial, &done)
 }
 
 /// Writes `rows` as a csv file, atomically.

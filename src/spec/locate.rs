@@ -40,6 +40,32 @@ pub fn key_at(text: &str, offset: usize) -> Option<String> {
     find_key(root.get_ref(), offset)
 }
 
+/// The dotted key at byte `offset` read from the text alone, for a file that does not parse (a duplicate
+/// key or table): a `[table]` header line names the table, a `key = value` line its table and key.
+pub fn key_by_text(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let line = text[line_start..].lines().next()?.trim();
+    if let Some(table) = table_header(line) {
+        return Some(table);
+    }
+    let key = line.split('=').next()?.trim().trim_matches('"');
+    if key.is_empty() {
+        return None;
+    }
+    Some(match text[..line_start].lines().rev().find_map(|l| table_header(l.trim())) {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_string(),
+    })
+}
+
+/// The name of the table a `[name]` (or `[[name]]`) header line opens.
+fn table_header(line: &str) -> Option<String> {
+    let inner = line.strip_prefix('[')?.trim_start_matches('[');
+    let name = inner.split(']').next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// Depth-first, because a `[table]` header's span does not cover the keys below it.
 fn find_key(table: &DeTable<'_>, offset: usize) -> Option<String> {
     for (key, value) in table.iter() {
@@ -115,6 +141,14 @@ mod tests {
     fn falls_back_to_the_enclosing_table_for_a_missing_key() {
         let span = span_of(TEXT, "sweep.learning_rates").unwrap();
         assert_eq!(line_column(TEXT, span.start).0, 4);
+    }
+
+    #[test]
+    fn a_duplicate_key_or_table_is_named_from_the_text() {
+        let text = "[experiment]\nname = \"x\"\n[training]\nepochs = 2\nepochs = 3\n[training]\n";
+        let second = text.rfind("epochs").unwrap();
+        assert_eq!(key_by_text(text, second).as_deref(), Some("training.epochs"));
+        assert_eq!(key_by_text(text, text.rfind("training").unwrap()).as_deref(), Some("training"));
     }
 
     #[test]

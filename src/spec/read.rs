@@ -70,7 +70,10 @@ pub fn read(path: &Path, overrides: &[String]) -> Result<(Spec, SpecSource), Spe
 
 fn from_toml(path: &Path, text: &str, e: &toml::de::Error) -> SpecError {
     let span = e.span();
-    let key = span.as_ref().and_then(|s| locate::key_at(text, s.start)).unwrap_or_default();
+    let key = span
+        .as_ref()
+        .and_then(|s| locate::key_at(text, s.start).or_else(|| locate::key_by_text(text, s.start)))
+        .unwrap_or_default();
     let origin = span.map_or(Origin::Missing, |s| at(text, s.start));
     SpecError { file: path.to_path_buf(), origin, key, message: e.message().trim().to_string() }
 }

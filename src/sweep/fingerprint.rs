@@ -5,12 +5,18 @@
 //! canonical JSON of the spec (without the fields that only name or draw the results), the hash of the
 //! examples as split and standardised, and the run's configuration: a stable function of what the run
 //! computes, unlike Rust's `DefaultHasher`, which may change between compiler versions.
+//!
+//! [`machine`] names the kernel path and the CPU features a run computed with, recorded beside the hash:
+//! they do not enter it (the same run on another machine is the same experiment), but runs of different
+//! kernel paths may differ in the last bits, so a folder that mixes them is flagged ([`mixed_kernels`]).
 
 use crate::data::{Dataset, Examples, Targets};
 use crate::plan::RunConfig;
+use crate::records::RunFile;
 use crate::spec::{PlotsSpec, Spec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// SHA-256 of the training and test examples (features and targets), as lowercase hex.
 pub fn data_hash(data: &Dataset) -> String {
@@ -68,6 +74,45 @@ pub fn config_hash(spec: &Spec, data_hash: &str, run: &RunConfig) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// The kernel path this process computes with (the row kernels' run-time choice, `BATCHLAB_KERNELS`) and
+/// the CPU features it detected, with the matrix-product kernel matrixmultiply picks for itself.
+pub fn machine() -> (&'static str, String) {
+    use crate::nn::kernels;
+    (kernels::kernel_path(), format!("{}; gemm {}", kernels::cpu_features(), kernels::gemm_kernel()))
+}
+
+/// A warning when the runs `files` of `folder` came from more than one kernel path, naming the paths with
+/// their run counts and the ids of all but the commonest (at most five each).
+pub fn mixed_kernels(folder: &std::path::Path, files: &[RunFile]) -> Option<String> {
+    let mut paths: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in files {
+        let path = if f.kernel_path.is_empty() { "unrecorded" } else { f.kernel_path.as_str() };
+        paths.entry(path).or_default().push(f.config.id.as_str());
+    }
+    if paths.len() < 2 {
+        return None;
+    }
+    let commonest = paths.iter().max_by_key(|(_, ids)| ids.len()).map(|(p, _)| *p);
+    let groups: Vec<String> = paths
+        .iter()
+        .map(|(path, ids)| {
+            let n = ids.len();
+            if Some(*path) == commonest {
+                return format!("{path} ({n} runs)");
+            }
+            let shown = ids.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+            format!("{path} ({n} runs: {shown}{more})")
+        })
+        .collect();
+    Some(format!(
+        "the runs of {} came from different kernel paths: {}; their numbers may differ in the last bits, \
+         so compare them with care or recompute them on one kind of machine",
+        folder.display(),
+        groups.join(", ")
+    ))
+}
+
 /// Lowercase hex of `bytes`.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -118,6 +163,38 @@ mod tests {
         let mut other = run();
         other.learning_rate = 0.2;
         assert_ne!(config_hash(&spec(), "d", &other), base);
+    }
+
+    #[test]
+    fn the_kernel_path_is_one_of_the_two_and_agrees_with_the_features() {
+        let (path, features) = machine();
+        assert!(path == "portable" || path == "avx2+fma");
+        assert_eq!(path == "avx2+fma", features.contains("avx2") && features.contains("fma"));
+    }
+
+    #[test]
+    fn a_folder_mixing_kernel_paths_is_named_with_the_odd_runs() {
+        let file = |id: &str, path: &str| {
+            let mut f: RunFile = serde_json::from_value(serde_json::json!({
+                "config": run(), "training": spec().training, "model": spec().model, "data": "d",
+                "summary": {"run_id": id, "repeat": 0, "batch_size": 1, "batch_label": "1",
+                    "learning_rate": 0.1, "epochs": 2, "epochs_completed": 2, "updates_per_epoch": 10,
+                    "last_batch_size": 1, "updates": 20, "examples_seen": 20, "final_train_loss": 0.5,
+                    "train_time_s": 1.0, "examples_per_s": 20.0, "diverged": false},
+            }))
+            .expect("a run file");
+            f.config.id = id.into();
+            f.kernel_path = path.into();
+            f
+        };
+        let same = [file("a", "avx2+fma"), file("b", "avx2+fma")];
+        assert_eq!(mixed_kernels(std::path::Path::new("out"), &same), None);
+        let mixed = [file("a", "avx2+fma"), file("b", "avx2+fma"), file("c", "portable"), file("d", "")];
+        let warning = mixed_kernels(std::path::Path::new("out"), &mixed).expect("a warning");
+        assert!(
+            warning.contains("avx2+fma (2 runs), portable (1 runs: c), unrecorded (1 runs: d)"),
+            "{warning}"
+        );
     }
 
     #[test]

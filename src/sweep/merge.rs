@@ -2,13 +2,14 @@
 //! results folder, summary, figures and report, identical to a single-machine run of the spec.
 //!
 //! The plan is rebuilt from spec.toml and the training-set size recorded in every summary.json; a run is
-//! taken from the first folder where it is complete with the configuration hash of that plan. Nothing is
-//! written unless every run is found and every folder holds the same spec (the output path aside).
+//! taken from the first folder where it is complete, intact (every record matches its digest) and of the
+//! configuration hash of that plan. Nothing is written unless every run is found, every folder holds the
+//! same spec (the output path aside) and the target folder is new, empty or of that spec too.
 
 use super::{Finished, finish, resume};
 use crate::error::{Error, Result};
-use crate::plan::{self, Plan};
-use crate::records::{self, RunFile, layout, same_folder};
+use crate::plan::{self, Plan, RunConfig};
+use crate::records::{self, Claims, RunFile, Target, layout, same_folder};
 use crate::schema::RunSummary;
 use crate::spec::{Spec, SpecSource};
 use std::path::{Path, PathBuf};
@@ -24,22 +25,28 @@ pub struct Merged {
     pub summaries: Vec<RunSummary>,
     /// Runs copied in from other folders.
     pub copied: usize,
+    /// What the merged runs disagree on (kernel paths), for the person to see.
+    pub warnings: Vec<String>,
 }
 
-/// Merges `dirs` into `into` (default: the first of `dirs`) and writes summary.csv there.
+/// Merges `dirs` into `into` (default: the first of `dirs`) and writes summary.csv there. Every run is
+/// checked against its digests; a folder holding another spec's results is never merged into.
 pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     let first =
         dirs.first().ok_or_else(|| Error::Refused("merge needs at least one results folder".into()))?;
     let output = into.unwrap_or(first).to_path_buf();
     let (spec, text) = same_spec(dirs)?;
+    if !dirs.iter().any(|d| same_folder(d, &output)) {
+        check_into(&output, &spec, first)?;
+    }
     let plan = rebuild_plan(&spec, &text, first, dirs, &output)?;
     let sources = find_runs(&plan, dirs)?;
-    let mut copied = 0;
-    for (run, source) in plan.runs.iter().zip(&sources) {
-        if !same_folder(source, &output) {
-            records::copy_run(&layout::run_dir(source, &run.id), &output, &run.id)?;
-            copied += 1;
-        }
+    let copies: Vec<(&RunConfig, &PathBuf)> =
+        plan.runs.iter().zip(sources).filter(|(_, source)| !same_folder(source, &output)).collect();
+    records::create_output(&output)?;
+    let claims = Claims::acquire(&output, copies.iter().map(|(run, _)| run.id.as_str()))?;
+    for (run, source) in &copies {
+        records::copy_run(&layout::run_dir(source, &run.id), &output, &run.id)?;
     }
     if records::saved_spec(&output).is_none() {
         records::write_spec(&output, &text)?;
@@ -47,8 +54,12 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     for dir in dirs.iter().filter(|d| !same_folder(d, &output)) {
         records::copy_landscapes(dir, &output)?;
     }
+    drop(claims);
+    let copied = copies.len();
     match finish(&output, &plan)? {
-        Finished::Complete(summaries) => Ok(Merged { output, plan, summaries, copied }),
+        Finished::Complete { summaries, warnings } => {
+            Ok(Merged { output, plan, summaries, copied, warnings })
+        }
         Finished::Waiting { complete, total } => Err(Error::records(
             &output,
             format!(
@@ -56,6 +67,27 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
             ),
         )),
     }
+}
+
+/// Refuses to merge into `into` when it holds something other than the results of `spec` (or nothing),
+/// naming both specs.
+fn check_into(into: &Path, spec: &Spec, first: &Path) -> Result<()> {
+    let Target::Results(text) = records::inspect_output(into)? else { return Ok(()) };
+    let path = into.join(layout::SPEC);
+    let mut theirs: Spec =
+        toml::from_str(&text).map_err(|e| Error::records(&path, e.message().trim().to_string()))?;
+    theirs.experiment.output = None;
+    if theirs == *spec {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{} holds the results of another spec (`{}`) than {} (`{}`); merge into a new or empty folder, or \
+         into a folder of the same spec",
+        path.display(),
+        theirs.experiment.name,
+        first.join(layout::SPEC).display(),
+        spec.experiment.name
+    )))
 }
 
 /// Reads spec.toml of every folder; refuses folders whose specs differ in more than the output path.
@@ -118,22 +150,37 @@ fn run_files(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, RunFile)>> {
     Ok(files)
 }
 
-/// For every run of the plan, the first folder holding it complete; refuses when any is missing.
+/// For every run of the plan, the first folder holding it complete and intact; refuses when any is
+/// missing, naming what is wrong with the damaged ones.
 fn find_runs<'a>(plan: &Plan, dirs: &'a [PathBuf]) -> Result<Vec<&'a PathBuf>> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for run in &plan.runs {
-        match dirs.iter().find(|d| resume::completed(d, plan, run).is_some()) {
+        let mut damage = Vec::new();
+        let mut source = None;
+        for dir in dirs {
+            match resume::check(dir, plan, run) {
+                Ok(Some(_)) => {
+                    source = Some(dir);
+                    break;
+                }
+                Ok(None) => {}
+                Err(what) => damage.push(format!("damaged in {}: {what}", dir.display())),
+            }
+        }
+        match source {
             Some(dir) => found.push(dir),
-            None => missing.push(format!("{} (index {})", run.id, run.index)),
+            None if damage.is_empty() => missing.push(format!("{} (index {})", run.id, run.index)),
+            None => missing.push(format!("{} (index {}; {})", run.id, run.index, damage.join("; "))),
         }
     }
     if missing.is_empty() {
         return Ok(found);
     }
     Err(Error::Refused(format!(
-        "{} of {} runs are missing or incomplete in {}: {}; finish the shards that hold them (shard K/N holds \
-         the runs whose index is K mod N; --resume skips what is done), then merge again",
+        "{} of {} runs are missing, incomplete or damaged in {}: {}; finish the shards that hold them (shard \
+         K/N holds the runs whose index is K mod N; --resume skips what is done and recomputes what is \
+         damaged), then merge again",
         missing.len(),
         plan.runs.len(),
         list(dirs),

@@ -1,8 +1,9 @@
 //! Running one spec end to end: read and check it, load the data, plan, prepare the results folder, then
 //! train the scheduled runs in parallel ([`parallel`], the only rayon code) and write the summary once every
-//! run is complete. Everything that can be refused is refused before the folder is touched. [`resume`]
-//! decides which runs a folder already holds, [`merge`] combines shards' folders, [`memory`] measures
-//! each run's bytes.
+//! run is complete. Everything that can be refused is refused before the folder is touched, and every run
+//! is claimed before any trains, so two processes never write the same run. [`resume`] decides which runs
+//! a folder already holds (checking every record against its digest), [`merge`] combines shards' folders,
+//! [`memory`] measures each run's bytes, [`fingerprint`] hashes configurations and names the machine.
 
 mod extend;
 pub mod fingerprint;
@@ -19,9 +20,10 @@ use crate::error::{Error, Result};
 use crate::plan::estimate::{self, Estimate, Shape};
 use crate::plan::limits::Limits;
 use crate::plan::{self, Plan};
-use crate::records;
+use crate::records::{self, Claims, RunFile, Target};
 use crate::schema::RunSummary;
 use crate::spec::{self, SpecSource};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -49,9 +51,11 @@ pub fn prepare_with(spec_path: &Path, overrides: &[String], limits: &Limits) -> 
     let (spec, source) = spec::read(spec_path, overrides)?;
     let settings = plan::check(&spec, &source)?;
     estimate::before_data(&settings, &source, limits)?;
-    let data = data::load(&settings.data, settings.seed).map_err(|e| match e.spec_key.clone() {
-        Some(key) => Error::Spec(source.error(&key, e.to_string())),
-        None => Error::Data(e),
+    let data = data::load_within(&settings.data, settings.seed, limits.max_memory).map_err(|e| {
+        match e.spec_key.clone() {
+            Some(key) => Error::Spec(source.error(&key, e.to_string())),
+            None => Error::Data(e),
+        }
     })?;
     let mut plan = plan::build(settings, &source, data.train.len())?;
     let shape = Shape {
@@ -72,41 +76,55 @@ pub fn spec_as_run(prepared: &Prepared) -> Result<String> {
     let sets: Vec<&str> = prepared.source.overrides.iter().map(|(_, arg)| arg.as_str()).collect();
     let from = if sets.is_empty() { String::new() } else { format!(" with --set {}", sets.join(" --set ")) };
     Ok(format!(
-        "# The spec as run: {}{from}, every default filled in.\n\n{body}",
+        "{}: {}{from}, every default filled in.\n\n{body}",
+        records::layout::SPEC_MARK,
         prepared.source.path.display()
     ))
 }
 
-/// Makes the results folder ready: refuses one that holds another spec's results unless `force`, and
-/// combinations that would lose results (`--force` with shards, which would delete each other's runs).
+/// Makes the results folder ready: refuses a path that is not a folder or a folder that does not hold
+/// batchlab results, one that holds another spec's results unless `force` (which removes them, while no
+/// other process writes there), and combinations that would lose results (`--force` with shards, which
+/// would delete each other's runs). Writes spec.toml.
 pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf> {
     let output = prepared.plan.output().to_path_buf();
     if let Some(shard) = options.shard {
         resume::check_shardable(prepared, options, shard)?;
     }
     let text = spec_as_run(prepared)?;
-    if let Some(existing) = records::saved_spec(&output)
-        && strip_comments(&existing) != strip_comments(&text)
-        && !options.force
-    {
-        return Err(Error::Refused(format!(
-            "{} holds the results of a different spec ({}); choose another experiment.output, or pass --force to replace them",
-            output.display(),
-            output.join(records::layout::SPEC).display()
-        )));
+    if let Target::Results(existing) = records::inspect_output(&output)? {
+        if strip_comments(&existing) != strip_comments(&text) && !options.force {
+            return Err(Error::Refused(format!(
+                "{} holds the results of a different spec ({}); choose another experiment.output, or pass --force to replace them",
+                output.display(),
+                output.join(records::layout::SPEC).display()
+            )));
+        }
+        if options.force {
+            records::remove_results(&output)?;
+        }
     }
-    if options.force {
-        records::remove_results(&output)?;
-    }
+    records::create_output(&output)?;
     records::write_spec(&output, &text)?;
     Ok(output)
+}
+
+/// Claims every run this process will train, so that no other process writes them meanwhile; refuses,
+/// naming the other process, when one does. Dropping the claims releases them.
+pub fn claim(prepared: &Prepared, schedule: &Schedule) -> Result<Claims> {
+    Claims::acquire(prepared.plan.output(), schedule.todo.iter().map(|r| r.id.as_str()))
 }
 
 /// How a sweep ended.
 #[derive(Debug, Clone)]
 pub enum Finished {
-    /// Every run of the plan is complete; summary.csv is written. Summaries in plan order.
-    Complete(Vec<RunSummary>),
+    /// Every run of the plan is complete; summary.csv is written.
+    Complete {
+        /// Summaries in plan order.
+        summaries: Vec<RunSummary>,
+        /// What the folder's runs disagree on (kernel paths), for the person to see.
+        warnings: Vec<String>,
+    },
     /// This shard is done but others are not: `complete` of `total` runs are on disk.
     Waiting {
         /// Runs of the whole plan complete on disk.
@@ -128,13 +146,13 @@ pub fn run(
 ) -> Result<Finished> {
     let mut plan = prepared.plan.clone();
     let mut todo = schedule.todo.clone();
+    // Runs added by extending the grid are claimed as they are planned, and released when the sweep ends.
+    let mut claims = Vec::new();
     for round in 0..=plan.settings.sweep.extend_grid {
         if !todo.is_empty() {
-            match parallel::run(&plan, &todo, &prepared.data, stop, progress) {
-                Err(Error::Interrupted(_)) => {
-                    return Err(Error::Interrupted(resume::interrupted(prepared, schedule)));
-                }
-                other => drop(other?),
+            let ran = parallel::run(&plan, &todo, &prepared.data, stop, progress)?;
+            if !ran.complete {
+                return Err(Error::Interrupted(resume::interrupted(prepared, schedule, &ran.summaries)));
             }
         }
         if round == plan.settings.sweep.extend_grid || finish(plan.output(), &plan)?.is_waiting() {
@@ -146,6 +164,7 @@ pub fn run(
         }
         todo =
             added.iter().filter(|r| resume::completed(plan.output(), &plan, r).is_none()).cloned().collect();
+        claims.push(Claims::acquire(plan.output(), todo.iter().map(|r| r.id.as_str()))?);
         progress.extended(&added);
         plan.runs.extend(added);
     }
@@ -159,17 +178,20 @@ impl Finished {
     }
 }
 
-/// Reads every run of `plan` back from `output`; writes summary.csv when all are complete.
+/// Reads every run of `plan` back from `output`, each checked against its digests; writes summary.csv
+/// when all are complete.
 pub fn finish(output: &Path, plan: &Plan) -> Result<Finished> {
-    let files: Vec<Option<RunSummary>> =
-        plan.runs.iter().map(|r| resume::completed(output, plan, r).map(|f| f.summary)).collect();
+    let files: Vec<Option<RunFile>> =
+        plan.runs.par_iter().map(|r| resume::completed(output, plan, r)).collect();
     let complete = files.iter().filter(|f| f.is_some()).count();
     if complete < plan.runs.len() {
         return Ok(Finished::Waiting { complete, total: plan.runs.len() });
     }
-    let summaries: Vec<RunSummary> = files.into_iter().flatten().collect();
+    let files: Vec<RunFile> = files.into_iter().flatten().collect();
+    let warnings = fingerprint::mixed_kernels(output, &files).into_iter().collect();
+    let summaries: Vec<RunSummary> = files.into_iter().map(|f| f.summary).collect();
     records::write_summary(output, &summaries)?;
-    Ok(Finished::Complete(summaries))
+    Ok(Finished::Complete { summaries, warnings })
 }
 
 fn strip_comments(text: &str) -> String {

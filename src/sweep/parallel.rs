@@ -1,5 +1,6 @@
 //! The only rayon code: runs every configuration of a plan in parallel, longest first, each writing its
-//! own run folder the moment it ends. Every run is sequential inside, so no number depends on threads.
+//! own run folder the moment it ends (with the landscape on, once its repeat's landscape records are in
+//! it too). Every run is sequential inside, so no number depends on threads.
 
 use super::{fingerprint, memory};
 use crate::data::Dataset;
@@ -7,13 +8,14 @@ use crate::error::{Error, Result};
 use crate::nn::{Loss, Mlp, initialize};
 use crate::plan::footprint::{NetShape, RunShape, footprint};
 use crate::plan::{Plan, RunConfig, Settings};
-use crate::records::{self, RunFile, RunWriter};
+use crate::records::{self, ClosedRun, RunFile, RunWriter};
 use crate::rng::{self, Purpose};
 use crate::schema::RunSummary;
 use crate::spec::Task;
 use crate::train::landscape::{self, ParamPath};
 use crate::train::{self, Context, StopTarget};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicBool;
 
 /// Fixed cost of one update, in example-equivalents, for ordering runs longest first.
@@ -39,14 +41,31 @@ pub fn network(settings: &Settings, data: &Dataset) -> Mlp {
     Mlp::new(data.features(), &model.hidden, data.outputs, model.activation, model.bias, loss)
 }
 
-/// Runs `runs` (a subset of `plan.runs`) and returns their summaries in plan order.
+/// What a parallel pass over some runs of a plan produced.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The runs that finished and are in place, in plan order.
+    pub summaries: Vec<RunSummary>,
+    /// Every run finished; false when the sweep was interrupted.
+    pub complete: bool,
+}
+
+/// One trained run; with the landscape on, not yet in place (its landscape records go in first).
+struct Trained {
+    summary: RunSummary,
+    path: ParamPath,
+    closed: Option<ClosedRun>,
+}
+
+/// Runs `runs` (a subset of `plan.runs`, in plan order), each written into place as it ends (with the
+/// landscape on, once its repeat's landscape is built).
 pub fn run(
     plan: &Plan,
     runs: &[RunConfig],
     data: &Dataset,
     stop: &AtomicBool,
     progress: &dyn Progress,
-) -> Result<Vec<RunSummary>> {
+) -> Result<Ran> {
     let settings = &plan.settings;
     let net = network(settings, data);
     let inits: Vec<Vec<f32>> = (0..settings.repeats)
@@ -55,7 +74,7 @@ pub fn run(
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
-    let results: Vec<Result<(RunSummary, ParamPath)>> = order
+    let results: Vec<Result<Trained>> = order
         .par_iter()
         .with_max_len(1)
         .map(|run| {
@@ -72,62 +91,73 @@ pub fn run(
                 stop,
                 progress: &advance,
             };
-            let (summary, path) = one(plan, run, &ctx, data)?;
-            progress.finished(&summary);
-            Ok((summary, path))
+            let trained = one(plan, run, &ctx, data)?;
+            progress.finished(&trained.summary);
+            Ok(trained)
         })
         .collect();
-    let mut summaries = Vec::with_capacity(results.len());
-    let mut paths = Vec::with_capacity(results.len());
+    let mut trained = finished(results)?;
+    let complete = trained.len() == runs.len();
+    if let Some(landscape) = &settings.landscape {
+        if !complete {
+            return Ok(Ran { summaries: Vec::new(), complete }); // unfinished repeats: their runs are dropped
+        }
+        write_landscapes(plan, landscape, runs, &net, data, &mut trained)?;
+    }
+    let position: HashMap<&str, usize> = runs.iter().map(|r| (r.id.as_str(), r.index)).collect();
+    let mut summaries: Vec<RunSummary> = trained.into_iter().map(|t| t.summary).collect();
+    summaries.sort_by_key(|s| position.get(s.run_id.as_str()).copied());
+    Ok(Ran { summaries, complete })
+}
+
+/// The runs that finished; an interrupted run is left out, any other failure is the sweep's.
+fn finished(results: Vec<Result<Trained>>) -> Result<Vec<Trained>> {
+    let mut trained = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok((s, path)) => {
-                paths.push((s.run_id.clone(), path));
-                summaries.push(s);
-            }
+            Ok(t) => trained.push(t),
             Err(Error::Interrupted(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    summaries.sort_by_key(|s| runs.iter().position(|r| r.id == s.run_id));
-    if summaries.len() < runs.len() {
-        return Err(Error::Interrupted(format!("{} of {} runs finished", summaries.len(), runs.len())));
-    }
-    if let Some(landscape) = &settings.landscape {
-        write_landscapes(plan, landscape, runs, &net, data, &paths)?;
-    }
-    Ok(summaries)
+    Ok(trained)
 }
 
-/// Builds and writes the landscape of every repeat from the paths its runs recorded.
+/// Builds the landscape of every repeat from the paths its runs recorded, writes its grid, then each
+/// run's landscape records, and puts the runs in place.
 fn write_landscapes(
     plan: &Plan,
     landscape: &crate::plan::LandscapePlan,
     runs: &[RunConfig],
     net: &Mlp,
     data: &Dataset,
-    paths: &[(String, ParamPath)],
+    trained: &mut [Trained],
 ) -> Result<()> {
-    let seed = plan.settings.seed;
-    for repeat in 0..plan.settings.repeats {
-        let members: Vec<(&RunConfig, &ParamPath)> = runs
-            .iter()
-            .filter(|r| r.repeat == repeat)
-            .filter_map(|r| paths.iter().find(|(id, _)| *id == r.id).map(|(_, p)| (r, p)))
-            .collect();
-        if members.is_empty() {
-            continue;
+    let by_id: HashMap<&str, &RunConfig> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut repeats: BTreeMap<u64, Vec<(&RunConfig, &mut Trained)>> = BTreeMap::new();
+    for t in trained.iter_mut() {
+        if let Some(r) = by_id.get(t.summary.run_id.as_str()) {
+            repeats.entry(r.repeat).or_default().push((*r, t));
         }
+    }
+    for (repeat, mut members) in repeats {
+        // Plan order: the plane is fitted to the paths in this order.
+        members.sort_by_key(|(r, _)| r.index);
         let inputs: Vec<(&ParamPath, usize, f64)> =
-            members.iter().map(|(r, p)| (*p, r.batch_size, r.learning_rate)).collect();
-        let built = landscape::build(net, &data.train, &inputs, landscape, seed, repeat);
-        let ids: Vec<&str> = members.iter().map(|(r, _)| r.id.as_str()).collect();
-        records::write_landscape(plan.output(), repeat, &ids, &built)?;
+            members.iter().map(|(r, t)| (&t.path, r.batch_size, r.learning_rate)).collect();
+        let built = landscape::build(net, &data.train, &inputs, landscape, plan.settings.seed, repeat);
+        records::write_landscape_grid(plan.output(), repeat, &built.grid)?;
+        for ((_, t), (trajectory, arrows)) in members.iter_mut().zip(&built.runs) {
+            if let Some(closed) = t.closed.take() {
+                closed.write_landscape(trajectory, arrows)?;
+                closed.finish()?;
+            }
+        }
     }
     Ok(())
 }
 
-fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<(RunSummary, ParamPath)> {
+fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Result<Trained> {
     let mut writer = RunWriter::create(plan.output(), run)?;
     let (outcome, peak_bytes) = memory::measure(|| train::train(run, ctx, &mut writer));
     let outcome = match outcome {
@@ -145,6 +175,7 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
     summary.peak_bytes = memory::installed().then_some(peak_bytes);
     summary.analytic_bytes = Some(analytic_bytes(run, ctx));
     let spec = plan.settings.provenance();
+    let (kernel_path, cpu_features) = fingerprint::machine();
     let file = RunFile {
         config: run.clone(),
         training: spec.training.clone(),
@@ -154,9 +185,19 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         config_hash: fingerprint::config_hash(spec, &plan.data_hash, run),
         data_hash: plan.data_hash.clone(),
         train_examples: plan.train_examples,
+        files: Vec::new(),
+        kernel_path: kernel_path.to_string(),
+        cpu_features,
     };
-    writer.finish(&file)?;
-    Ok((summary, outcome.path))
+    let closed = writer.close(file)?;
+    let closed = match plan.settings.landscape {
+        Some(_) => Some(closed),
+        None => {
+            closed.finish()?;
+            None
+        }
+    };
+    Ok(Trained { summary, path: outcome.path, closed })
 }
 
 /// What `run` must hold by the memory model of `plan::footprint`, in bytes.

@@ -6,7 +6,10 @@ use super::fingerprint::config_hash;
 use crate::error::{Error, Result};
 use crate::plan::shard::Shard;
 use crate::plan::{Plan, RunConfig};
-use crate::records::{self, RunFile};
+use crate::records::{self, RunFile, Stored};
+use crate::schema::RunSummary;
+use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// How a sweep is run: which shard of the plan, whether to skip completed runs, whether to replace
@@ -30,14 +33,29 @@ pub struct Schedule {
     pub skipped: usize,
     /// Runs of this shard.
     pub mine: usize,
+    /// Runs of this shard whose folder is damaged, each with what is wrong: recomputed.
+    pub damaged: Vec<(String, String)>,
+    /// The shard, if any.
+    pub shard: Option<Shard>,
 }
 
-/// The record of `run` in `output` when its folder is complete and was computed from the same resolved
-/// configuration; `None` when absent, unreadable or different.
+/// The record of `run` in `output` when its folder is complete, every record matches its digest, and it
+/// was computed from the same resolved configuration; `None` when absent, damaged or different.
 pub fn completed(output: &Path, plan: &Plan, run: &RunConfig) -> Option<RunFile> {
-    let file = records::completed_run(output, &run.id)?;
-    let expected = config_hash(plan.settings.provenance(), &plan.data_hash, run);
-    (file.config_hash == expected).then_some(file)
+    check(output, plan, run).ok().flatten()
+}
+
+/// The record of `run` in `output` when complete with this plan's configuration, `None` when absent or
+/// computed from another configuration, or what is wrong with a damaged folder.
+pub fn check(output: &Path, plan: &Plan, run: &RunConfig) -> Result<Option<RunFile>, String> {
+    match records::stored_run(output, &run.id) {
+        Stored::Intact(file) => {
+            let expected = config_hash(plan.settings.provenance(), &plan.data_hash, run);
+            Ok((file.config_hash == expected).then_some(*file))
+        }
+        Stored::Absent => Ok(None),
+        Stored::Damaged(what) => Err(what),
+    }
 }
 
 /// Chooses the runs to train: this shard's, less those complete on disk when resuming. With the
@@ -47,17 +65,25 @@ pub fn schedule(prepared: &Prepared, options: &Options) -> Schedule {
     let plan = &prepared.plan;
     let mine: Vec<&RunConfig> =
         plan.runs.iter().filter(|r| options.shard.is_none_or(|s| s.contains(r))).collect();
-    let done = |r: &RunConfig| options.resume && completed(plan.output(), plan, r).is_some();
+    // Checking a run reads and hashes all its records: in parallel.
+    let states: Vec<Result<bool, String>> = mine
+        .par_iter()
+        .map(|r| if options.resume { check(plan.output(), plan, r).map(|f| f.is_some()) } else { Ok(false) })
+        .collect();
+    let damaged: Vec<(String, String)> = (mine.iter().zip(&states))
+        .filter_map(|(r, s)| s.as_ref().err().map(|what| (r.id.clone(), what.clone())))
+        .collect();
+    let done: Vec<bool> = states.iter().map(|s| *s.as_ref().unwrap_or(&false)).collect();
     let todo: Vec<RunConfig> = if plan.settings.landscape.is_some() {
         let repeat_done = |repeat: u64| {
             records::landscape_written(plan.output(), repeat)
-                && mine.iter().filter(|r| r.repeat == repeat).all(|r| done(r))
+                && mine.iter().zip(&done).filter(|(r, _)| r.repeat == repeat).all(|(_, d)| *d)
         };
         mine.iter().filter(|r| !repeat_done(r.repeat)).map(|r| (*r).clone()).collect()
     } else {
-        mine.iter().filter(|r| !done(r)).map(|r| (*r).clone()).collect()
+        mine.iter().zip(&done).filter(|(_, d)| !**d).map(|(r, _)| (*r).clone()).collect()
     };
-    Schedule { skipped: mine.len() - todo.len(), mine: mine.len(), todo }
+    Schedule { skipped: mine.len() - todo.len(), mine: mine.len(), todo, damaged, shard: options.shard }
 }
 
 /// Refuses shard options that would lose results or cannot work.
@@ -90,19 +116,30 @@ pub fn check_shardable(prepared: &Prepared, options: &Options, shard: Shard) -> 
     Ok(())
 }
 
-/// What an interrupted sweep says: which runs are complete. The binary adds the command that resumes.
-pub fn interrupted(prepared: &Prepared, schedule: &Schedule) -> String {
+/// What an interrupted sweep says: how many runs this invocation finished (naming a few), how many
+/// complete runs from earlier invocations remain valid, and how many of this shard's runs are complete.
+/// The binary adds the command that resumes.
+pub fn interrupted(prepared: &Prepared, schedule: &Schedule, finished_now: &[RunSummary]) -> String {
     let plan = &prepared.plan;
-    let todo_done: Vec<&str> = schedule
-        .todo
+    let now: HashSet<&str> = finished_now.iter().map(|s| s.run_id.as_str()).collect();
+    let complete = plan
+        .runs
         .iter()
+        .filter(|r| schedule.shard.is_none_or(|s| s.contains(r)))
         .filter(|r| completed(plan.output(), plan, r).is_some())
-        .map(|r| r.id.as_str())
-        .collect();
-    let complete = schedule.skipped + todo_done.len();
-    let listed = if todo_done.is_empty() { "none this time".to_string() } else { todo_done.join(", ") };
+        .count();
+    let earlier = complete.saturating_sub(now.len());
+    let shown: Vec<&str> = finished_now.iter().map(|s| s.run_id.as_str()).take(4).collect();
+    let more = finished_now.len() - shown.len();
+    let listed = match (shown.is_empty(), more) {
+        (true, _) => String::new(),
+        (false, 0) => format!(" ({})", shown.join(", ")),
+        (false, _) => format!(" ({} and {more} more)", shown.join(", ")),
+    };
     format!(
-        "{complete} of {} runs complete in {} (finished now: {listed}); the runs in flight were discarded",
+        "{} finished in this invocation{listed}, {earlier} from earlier invocations remain valid: {complete} \
+         of {} runs complete in {}; the runs in flight were discarded",
+        now.len(),
         schedule.mine,
         plan.output().display()
     )
