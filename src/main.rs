@@ -96,8 +96,10 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         signal::rendering(&output);
         Some(report::plot(&output, None)?)
     } else {
+        report::analyze(&output)?.0.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
         None
     };
+    plotted.iter().flat_map(|p| &p.warnings).for_each(|w| eprintln!("warning: {w}"));
     drop(claims); // before printing: a closed stdout ends the process at the first line
     closing(args.quiet, &output, plotted.as_ref(), &summaries);
     Ok(())
@@ -166,6 +168,7 @@ fn shard(args: &RunArgs) -> anyhow::Result<Option<Shard>> {
 
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     let report = report::plot(&args.dir, None)?;
+    report.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     for file in &report.files {
         println!("{}", file.display());
     }
@@ -178,6 +181,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     merged.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     if merged.plan.settings.plots.enabled {
         let report = report::plot(&merged.output, None)?;
+        report.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
         if !args.quiet {
             println!(
                 "report: {} ({} figures)",
@@ -195,6 +199,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
 
 fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
     let (analysis, files) = report::analyze(&args.dir)?;
+    analysis.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     print!("{}", report::conclusions::terminal(&analysis));
     for file in &files {
         println!("{}", file.display());

@@ -25,6 +25,8 @@ pub struct PlotReport {
     pub figures: Vec<String>,
     /// Seconds spent rendering (reading and writing excluded).
     pub render_s: f64,
+    /// The analysis's warnings, for the person at the terminal to see on stderr too.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the results folder `dir`, renders its figures into `dir/figures/` and writes report.md and
@@ -49,7 +51,12 @@ pub fn plot(dir: &Path, plots: Option<&PlotsSpec>) -> Result<PlotReport> {
         }
     }
     files.extend(records::write_reports(dir, &markdown, &html)?);
-    Ok(PlotReport { files, figures: figures.iter().map(|f| f.name.clone()).collect(), render_s })
+    Ok(PlotReport {
+        files,
+        figures: figures.iter().map(|f| f.name.clone()).collect(),
+        render_s,
+        warnings: analysis.warnings.clone(),
+    })
 }
 
 /// `analyze`: reads the results folder `dir`, analyses it and writes analysis.json, analysis.csv (one row

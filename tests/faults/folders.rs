@@ -28,7 +28,18 @@ fn force_removes_every_file_of_the_old_results_and_only_those() {
             ["epochs.csv", "evals.csv", "iterations.csv", "summary.json"].map(|f| format!("runs/{id}/{f}"))
         })
         .collect();
-    expected.extend(["figures/sketch.txt", "notes.txt", "spec.toml", "summary.csv"].map(String::from));
+    expected.extend(
+        [
+            "analysis.csv",
+            "analysis.json",
+            "analysis_runs.csv",
+            "figures/sketch.txt",
+            "notes.txt",
+            "spec.toml",
+            "summary.csv",
+        ]
+        .map(String::from),
+    );
     expected.sort();
     let found: Vec<String> = wd.files_under(OUT).iter().map(|p| p.to_string_lossy().into_owned()).collect();
     assert_eq!(found, expected, "old results left behind, or the user's files removed");
