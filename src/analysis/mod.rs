@@ -163,3 +163,6 @@ fn progress(runs: &[RunRecords], health: &[Health]) -> Vec<Progress> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
