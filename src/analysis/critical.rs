@@ -76,9 +76,9 @@ pub struct Critical {
     pub e_min_interval: Option<Interval>,
     /// 95 % bootstrap interval of B_crit.
     pub b_crit_interval: Option<Interval>,
-    /// B_simple where the runs of the fitted batch sizes crossed the target: the per-repeat mean over those
-    /// batch sizes, with its t interval over repeats.
-    pub b_simple_at_target: Option<Interval>,
+    /// B_simple where the runs of each fitted batch size crossed the target (mean over its repeats), from
+    /// the smallest to the largest batch size: it depends on where in training each batch size got there.
+    pub b_simple_at_target: Vec<(usize, f64)>,
     /// Batch sizes left out of the fit, and why.
     pub excluded: Vec<(usize, String)>,
     /// The measured regimes between consecutive fitted batch sizes.
@@ -116,7 +116,7 @@ pub fn critical(batches: &[BatchAnalysis], runs: &[RunAnalysis], seed: u64) -> C
         s_min_interval: None,
         e_min_interval: None,
         b_crit_interval: None,
-        b_simple_at_target: b_simple(batches, runs, &fitted),
+        b_simple_at_target: b_simple(batches, &fitted),
         excluded,
         regimes,
     };
@@ -208,29 +208,13 @@ fn bootstrap_fit(out: &mut Critical, fitted: &[(usize, Vec<(u64, f64)>)], seed: 
     out.b_crit_interval = stats::bootstrap(n, RESAMPLES, seed, |u| refit(u).and_then(|f| f.b_crit));
 }
 
-/// The per-repeat mean over the fitted batch sizes of B_simple at the target, and its t interval.
-fn b_simple(
-    batches: &[BatchAnalysis],
-    runs: &[RunAnalysis],
-    fitted: &[(usize, Vec<(u64, f64)>)],
-) -> Option<Interval> {
-    let per_batch: Vec<Vec<(u64, f64)>> = batches
+/// The mean B_simple at the target of each fitted batch size that has noise records.
+fn b_simple(batches: &[BatchAnalysis], fitted: &[(usize, Vec<(u64, f64)>)]) -> Vec<(usize, f64)> {
+    batches
         .iter()
         .filter(|b| fitted.iter().any(|f| f.0 == b.batch_size))
-        .map(|b| chosen_values(runs, b, |r| r.b_simple_at_target))
-        .collect();
-    let mut repeats: Vec<u64> = per_batch.iter().flatten().map(|x| x.0).collect();
-    repeats.sort_unstable();
-    repeats.dedup();
-    let per_repeat: Vec<f64> = repeats
-        .iter()
-        .filter_map(|&r| {
-            let v: Vec<f64> =
-                per_batch.iter().filter_map(|p| p.iter().find(|x| x.0 == r).map(|x| x.1)).collect();
-            (v.len() == per_batch.len()).then(|| stats::mean(&v)).flatten()
-        })
-        .collect();
-    stats::mean_interval(&per_repeat)
+        .filter_map(|b| b.b_simple_at_target.map(|v| (b.batch_size, v)))
+        .collect()
 }
 
 /// The regime between each pair of consecutive fitted batch sizes.

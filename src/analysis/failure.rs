@@ -18,6 +18,8 @@ pub struct Health {
     pub lowest_loss: Option<f64>,
     /// Why the run failed, when it did: "diverged after update 13 (epoch 0.009)".
     pub failure: Option<String>,
+    /// The update and epoch after which it diverged, when it did and the record says.
+    pub diverged_at: Option<(u64, f64)>,
 }
 
 /// The health of `run` from its summary and checkpoints.
@@ -41,7 +43,8 @@ pub fn health(run: &RunRecords, checkpoints: &[Checkpoint]) -> Health {
     } else {
         None
     };
-    Health { initial_loss, lowest_loss, failure }
+    let diverged_at = s.diverged_at_update.filter(|_| s.diverged).map(|u| (u, epoch_of(u)));
+    Health { initial_loss, lowest_loss, failure, diverged_at }
 }
 
 /// A configuration (batch size and learning rate) with at least one failed repeat: a row of the report's
@@ -62,6 +65,9 @@ pub struct FailedConfig {
     pub when: String,
     /// The likely cause, where one can be seen.
     pub cause: Option<String>,
+    /// A smaller rate at the same batch size trained without failing: this rate is simply too high, as the
+    /// top of a grid that brackets the optimum is expected to be.
+    pub above_healthy: bool,
 }
 
 /// One run as the failure list sees it.
@@ -90,18 +96,54 @@ pub fn failed_configs(runs: &[RunHealth<'_>], settings: &Settings) -> Vec<Failed
             let lr = f64::from_bits(bits);
             let config: Vec<&RunHealth<'_>> =
                 runs.iter().filter(|r| r.batch_size == b && r.learning_rate == lr).collect();
-            let whens: Vec<&str> = config.iter().filter_map(|r| r.health.failure.as_deref()).collect();
+            let failed: Vec<&Health> =
+                config.iter().map(|r| r.health).filter(|h| h.failure.is_some()).collect();
             FailedConfig {
                 batch_size: b,
                 batch_label: config[0].batch_label.to_string(),
                 learning_rate: lr,
-                failed: whens.len(),
+                failed: failed.len(),
                 repeats: config.len(),
-                when: whens.join("; "),
+                when: when(&failed),
                 cause: cause(runs, b, lr, settings),
+                above_healthy: healthy_below(runs, b, lr).is_some(),
             }
         })
         .collect()
+}
+
+/// The largest rate below `lr` at batch size `b` whose runs did not fail.
+fn healthy_below(runs: &[RunHealth<'_>], b: usize, lr: f64) -> Option<f64> {
+    runs.iter()
+        .filter(|r| r.batch_size == b && r.learning_rate < lr && r.health.failure.is_none())
+        .map(|r| r.learning_rate)
+        .reduce(f64::max)
+}
+
+/// When the failed repeats failed, in one phrase: the range of updates where they diverged, or each
+/// distinct reason with its count.
+fn when(failed: &[&Health]) -> String {
+    let at: Option<Vec<(u64, f64)>> = failed.iter().map(|h| h.diverged_at).collect();
+    if let Some(at) = at.filter(|a| !a.is_empty()) {
+        let (u0, u1) = (at.iter().map(|a| a.0).min().unwrap_or(0), at.iter().map(|a| a.0).max().unwrap_or(0));
+        let (e0, e1) = (at.iter().map(|a| a.1).fold(f64::INFINITY, f64::min), at.iter().map(|a| a.1).fold(0.0, f64::max));
+        return if u0 == u1 {
+            format!("diverged after update {u0} (epoch {e0:.3})")
+        } else {
+            format!("diverged after updates {u0} to {u1} (epochs {e0:.3} to {e1:.3})")
+        };
+    }
+    let mut reasons: Vec<&str> = failed.iter().filter_map(|h| h.failure.as_deref()).collect();
+    reasons.sort_unstable();
+    let mut out: Vec<String> = Vec::new();
+    for r in reasons.iter().copied() {
+        let count = reasons.iter().filter(|x| **x == r).count();
+        let item = if count > 1 { format!("{r} (x{count})") } else { r.to_string() };
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out.join("; ")
 }
 
 /// The likely cause of the failures of (B = `b`, `lr`), where the records show one.
@@ -114,12 +156,7 @@ fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Opti
                 .into(),
         );
     }
-    let healthy_below = runs
-        .iter()
-        .filter(|r| r.batch_size == b && r.learning_rate < lr && r.health.failure.is_none())
-        .map(|r| r.learning_rate)
-        .reduce(f64::max);
-    match healthy_below {
+    match healthy_below(runs, b, lr) {
         Some(ok) => Some(format!("learning rate too high for B = {b}: lr = {ok} trained without failing")),
         None if runs.iter().filter(|r| r.batch_size == b).all(|r| r.health.failure.is_some()) => {
             Some(format!("every rate tried at B = {b} failed: try smaller rates"))

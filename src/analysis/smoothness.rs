@@ -51,7 +51,9 @@ pub fn update_noise(checkpoints: &[Checkpoint], iterations: &[IterationRecord]) 
             rows.next();
         }
         if let Some(r) = rows.peek().filter(|r| r.iteration == next && r.loss.is_finite()) {
-            squares.push(((r.loss.max(LOSS_FLOOR)) / c.train_loss.max(LOSS_FLOOR)).ln().powi(2));
+            let log_ratio = (r.loss.max(LOSS_FLOOR) / c.train_loss.max(LOSS_FLOOR)).ln();
+            // The full batch's mini-batch loss is the full loss, up to the order of a sum.
+            squares.push(if log_ratio.abs() <= RELATIVE_TIE { 0.0 } else { log_ratio * log_ratio });
         }
     }
     (squares.len() >= MIN_PAIRS).then(|| (squares.iter().sum::<f64>() / squares.len() as f64).sqrt())

@@ -153,9 +153,16 @@ pub fn critical_line(a: &Analysis) -> String {
     let ci = |i: Option<super::stats::Interval>| {
         i.map_or(String::new(), |i| format!(" [95 % CI {}, {}]", significant(i.low), significant(i.high)))
     };
-    let noise = c.b_simple_at_target.map_or(String::new(), |b| {
-        format!("; B_simple where those runs crossed the target: {}{}", significant(b.estimate), ci(Some(b)))
-    });
+    let noise = match (c.b_simple_at_target.first(), c.b_simple_at_target.last()) {
+        (Some(first), Some(last)) => format!(
+            "; B_simple where each batch size's runs crossed the target ran from {} (B = {}) to {} (B = {})",
+            significant(first.1),
+            first.0,
+            significant(last.1),
+            last.0
+        ),
+        _ => String::new(),
+    };
     let main = match (&c.fit, &c.refused) {
         (Some(f), _) => format!(
             "critical batch size B_crit = E_min/S_min = {}{} (S_min = {}{} steps, E_min = {}{} examples; fit of \

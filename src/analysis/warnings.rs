@@ -29,6 +29,14 @@ fn failures(a: &Analysis) -> Vec<String> {
         out.push(format!(
             "every run failed ({total} of {total}): there is no conclusion to draw from this sweep"
         ));
+    } else if a.failures.iter().all(|f| f.above_healthy) {
+        out.push(format!(
+            "{} of {total} runs failed, each at a rate above one that trained at the same batch size (as the \
+             top of a grid that brackets the optimum should); they are left out of every mean, fit, target \
+             and verdict",
+            a.failed_runs
+        ));
+        return out;
     } else {
         out.push(format!(
             "{} of {total} runs failed; they are left out of every mean, fit, target and verdict",
@@ -38,10 +46,10 @@ fn failures(a: &Analysis) -> Vec<String> {
     for b in a.batch_sizes.iter().filter(|b| b.failed_runs == b.runs && a.failed_runs < total) {
         out.push(format!("every run at B = {} failed ({} runs)", b.batch_size, b.runs));
     }
-    let causes: Vec<String> = a.failures.iter().filter_map(|f| f.cause.clone()).collect();
-    if let Some(first) = causes.first() {
-        out.push(format!("likely cause: {first}"));
-    }
+    let mut causes: Vec<String> =
+        a.failures.iter().filter(|f| !f.above_healthy).filter_map(|f| f.cause.clone()).collect();
+    causes.dedup();
+    out.extend(causes.into_iter().map(|c| format!("likely cause: {c}")));
     out
 }
 
