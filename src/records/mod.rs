@@ -2,6 +2,7 @@
 //! run folders and files atomically; [`read`] reads them back for analysis and figures; [`folder`] holds
 //! the folder-level operations (resume, replace, merge); [`plots`] writes what `plot` and `analyze` derive.
 
+mod classes;
 mod folder;
 mod iterations;
 pub mod layout;
@@ -9,6 +10,7 @@ mod plots;
 mod read;
 mod write;
 
+pub use classes::{CLASSES, ClassRecord, copy_classes, read_classes, write_classes};
 pub use folder::{
     completed_run, copy_landscapes, landscape_written, read_spec_text, remove_results, run_files,
     same_folder, saved_spec, write_spec, write_summary,

@@ -16,8 +16,8 @@ mod training;
 pub use batch_size::BatchSize;
 pub use data::{DataSpec, Generator, Source, Task};
 pub use model::{Activation, Init, ModelSpec};
-pub use plots::{Band, Format, PlotsSpec, XAxis};
-pub use probes::{AnalysisSpec, LandscapeSpec, NoiseSpec};
+pub use plots::{Band, Format, PlotsSpec, RateChoice, XAxis};
+pub use probes::{AnalysisSpec, LandscapeSpec, NoiseSpec, ProbeSizes};
 pub use read::{SpecSource, read};
 pub use training::{LastBatch, LrScaling, SweepSpec, TrainingSpec};
 

@@ -46,6 +46,7 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     }
     for dir in dirs.iter().filter(|d| !same_folder(d, &output)) {
         records::copy_landscapes(dir, &output)?;
+        records::copy_classes(dir, &output)?;
     }
     match finish(&output, &plan)? {
         Finished::Complete(summaries) => Ok(Merged { output, plan, summaries, copied }),

@@ -85,7 +85,7 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
     }
     let text = spec_as_run(prepared)?;
     if let Some(existing) = records::saved_spec(&output)
-        && strip_comments(&existing) != strip_comments(&text)
+        && !same_training(&existing, &text)
         && !options.force
     {
         return Err(Error::Refused(format!(
@@ -98,7 +98,29 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
         records::remove_results(&output)?;
     }
     records::write_spec(&output, &text)?;
+    records::write_classes(&output, &prepared.data.class_names)?;
     Ok(output)
+}
+
+/// Whether the results folder holds this spec's runs under other `[plots]` or another description only:
+/// a re-run then keeps the complete runs (as `--resume` does) and re-renders.
+pub fn restyle_only(prepared: &Prepared) -> bool {
+    let output = prepared.plan.output();
+    match (records::saved_spec(output), spec_as_run(prepared)) {
+        (Some(existing), Ok(text)) => {
+            strip_comments(&existing) != strip_comments(&text) && same_training(&existing, &text)
+        }
+        _ => false,
+    }
+}
+
+/// Whether two spec texts train the same runs: equal once name, output, description and `[plots]` are set
+/// aside (what the configuration hash leaves out); texts that do not parse are compared as text.
+fn same_training(a: &str, b: &str) -> bool {
+    match (toml::from_str::<spec::Spec>(a), toml::from_str::<spec::Spec>(b)) {
+        (Ok(x), Ok(y)) => fingerprint::hashed_part(&x) == fingerprint::hashed_part(&y),
+        _ => strip_comments(a) == strip_comments(b),
+    }
 }
 
 /// How a sweep ended.
