@@ -1,6 +1,6 @@
 //! Curves over training (per epoch, per second): the mean over repeats of each healthy configuration
 //! with its band, and each repeat of a failed configuration alone, up to its last finite value and marked
-//! with an "×" where it diverged. Only healthy curves set the axis ranges, so a run that blew up to 10^36
+//! with an "×" where it ends or leaves the plot. Only healthy curves set the axis ranges, so a run that blew up to 10^36
 //! cannot squash the others; it is clipped at the frame.
 
 use super::axis::Axis;
@@ -28,8 +28,9 @@ pub struct Curve {
     pub band: bool,
     /// Counts toward the automatic axis ranges (healthy).
     pub counts: bool,
-    /// Ends where its run diverged: an "×" marks the end.
-    pub diverged: bool,
+    /// Its run failed (diverged, or ended above its initial loss): an "×" marks where the curve ends or
+    /// leaves the plot.
+    pub failed: bool,
 }
 
 /// The curves of `config` for the value `value` of each record of a run: a mean with its band when every
@@ -47,7 +48,7 @@ pub fn curves(
         points: Vec::new(),
         band: false,
         counts: true,
-        diverged: false,
+        failed: false,
     };
     if !config.failed() {
         let per_run: Vec<Vec<(f64, f64)>> = config.runs.iter().map(|r| value(r)).collect();
@@ -64,10 +65,9 @@ pub fn curves(
         .map(|r| {
             let all = value(r);
             let kept = finite_prefix(&all);
-            let diverged =
-                config.failures.iter().any(|f| f.repeat == r.summary().repeat && f.diverged_at.is_some());
+            let failed = config.failures.iter().any(|f| f.repeat == r.summary().repeat);
             let points = kept.iter().map(|&(x, y)| (x, spread(&[y], band))).collect();
-            Curve { points, counts: false, diverged, width: 1.4, ..base }
+            Curve { points, counts: false, failed, width: 1.4, ..base }
         })
         .filter(|c| !c.points.is_empty())
         .collect()
@@ -116,7 +116,7 @@ impl Chart for BandChart {
             let mean: Vec<(f64, f64)> = c.points.iter().map(|(x, p)| (*x, p.mean)).collect();
             let pieces =
                 frame.line(root, &mean, Stroke { colour: c.colour, width: c.width, dash: c.dash }, s)?;
-            if let Some(end) = frame.end_mark(&pieces, &mean).filter(|_| c.diverged) {
+            if let Some(end) = frame.end_mark(&pieces, &mean).filter(|_| c.failed) {
                 draw::cross(root, end, 5.0, c.colour, s)?;
             }
         }

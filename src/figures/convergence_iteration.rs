@@ -33,7 +33,8 @@ struct Trace {
     main: bool,
     raw: Vec<(f64, f64)>,
     smooth: Vec<(f64, f64)>,
-    diverged: bool,
+    /// Its run failed: an "×" marks where the average ends or leaves the plot.
+    failed: bool,
 }
 
 /// The traces of one panel (one batch size).
@@ -70,7 +71,9 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     let mut legend = Legend { below: true, ..Legend::default() };
     legend.entries.push(Entry::new("mini-batch loss (first repeat)", tint(INK, 0.35), Mark::Thin));
     legend.entries.push(Entry::line("moving average", INK));
-    legend.entries.push(Entry::new("other batch sizes", OTHERS, Mark::Line(Dash::Solid)));
+    if panels.len() > 1 {
+        legend.entries.push(Entry::new("other batch sizes", OTHERS, Mark::Line(Dash::Solid)));
+    }
     let ranks = configs.iter().map(|c| c.ranks).max().unwrap_or(1);
     if ranks > 1 {
         legend.entries.extend(keys::rates(&ctx.results.settings.sweep, ranks, Mark::Line(Dash::Solid)));
@@ -102,7 +105,7 @@ fn caption(ctx: &Context<'_>, tau: f64, configs: &[Config<'_>]) -> String {
     };
     format!(
         "Mini-batch loss of every update, one panel per batch size with shared axes, first repeat, {}: light, the \
-         raw loss (lowest and highest per pixel column); dark, {smoothing}; grey, the other batch sizes' averages.{}",
+         raw loss (lowest and highest per pixel column); dark, {smoothing}; grey, the averages of the other batch sizes that did not fail.{}",
         super::rates_shown(ctx),
         super::failed_note(configs)
     )
@@ -149,14 +152,14 @@ fn trace(c: &Config<'_>, axis: XAxis, tau: f64, n: f64) -> Trace {
     let raw: Vec<(f64, f64)> =
         xs.iter().copied().zip(losses.iter().copied()).filter(|p| p.1.is_finite()).collect();
     let smooth: Vec<(f64, f64)> = xs.iter().zip(&smooth).map(|(&x, s)| (x, s.unwrap_or(f64::NAN))).collect();
-    let diverged = c.failures.iter().any(|f| f.repeat == run.summary().repeat && f.diverged_at.is_some());
+    let failed = c.failures.iter().any(|f| f.repeat == run.summary().repeat);
     Trace {
         colour: c.colour,
         width: c.width() * 0.9,
         main: c.chosen || c.ranks <= 1,
         raw: decimate_min_max(&raw, BUCKETS, t),
         smooth: decimate_mean(&smooth, BUCKETS, t),
-        diverged,
+        failed,
     }
 }
 
@@ -174,7 +177,7 @@ impl IterationChart {
         let log_x = self.x_axis == XAxis::Iterations;
         let traces = || self.panels.iter().flat_map(|p| p.traces.iter());
         let xs = traces().flat_map(|t| t.raw.iter().map(|p| p.0));
-        let healthy: Vec<&Trace> = traces().filter(|t| !t.diverged).collect();
+        let healthy: Vec<&Trace> = traces().filter(|t| !t.failed).collect();
         let ys: Vec<f64> = if healthy.is_empty() { traces().collect::<Vec<_>>() } else { healthy }
             .iter()
             .flat_map(|t| {
@@ -219,7 +222,7 @@ impl Chart for IterationChart {
         let frames = layout::grid(root, body, (self.panels.len(), columns), &x, &y, s)?;
         for (frame, panel) in frames.iter().zip(&self.panels) {
             for other in self.panels.iter().filter(|p| p.title != panel.title) {
-                for t in other.traces.iter().filter(|t| t.main) {
+                for t in other.traces.iter().filter(|t| t.main && !t.failed) {
                     frame.line(root, &t.smooth, Stroke::solid(OTHERS, 1.2), s)?;
                 }
             }
@@ -231,7 +234,7 @@ impl Chart for IterationChart {
             for t in &panel.traces {
                 let pieces = frame.line(root, &t.smooth, Stroke::solid(t.colour, t.width), s)?;
                 let ends = if t.smooth.iter().any(|p| p.1.is_finite()) { &t.smooth } else { &t.raw };
-                if let Some(end) = frame.end_mark(&pieces, ends).filter(|_| t.diverged) {
+                if let Some(end) = frame.end_mark(&pieces, ends).filter(|_| t.failed) {
                     draw::cross(root, end, 5.0, t.colour, s)?;
                 }
             }

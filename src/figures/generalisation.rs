@@ -22,6 +22,10 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     ];
     let failed = keys::failures(&select::configs(ctx));
     for (name, what, y_desc, y_log, value) in charts {
+        let regression = ctx.results.settings.data.task == crate::spec::Task::Regression;
+        if regression && name == "generalisation_accuracy" {
+            continue;
+        }
         let (series, entries) = lines(ctx, value, true);
         let shown = sizes(&series);
         if shown.len() < 2 {

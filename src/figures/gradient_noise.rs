@@ -6,6 +6,7 @@
 use super::draw::Dash;
 use super::legend::{Entry, Legend, Mark};
 use super::select::{Config, batch_label};
+use super::series::mean_by;
 use super::xy::{XScale, XyChart, XySeries};
 use super::{Context, GUIDE, INK, Rendered, keys, select};
 use crate::error::Result;
@@ -29,27 +30,17 @@ fn rows<'a>(c: &Config<'a>) -> Vec<&'a NoiseRecord> {
     c.runs.iter().filter_map(|r| r.noise.as_ref()).flatten().collect()
 }
 
-/// Mean of `value` per checkpoint epoch over `rows`, skipping missing and non-finite values.
+/// Mean of `value` per checkpoint epoch over `rows`; only positive values (the axis is logarithmic).
 fn by_epoch(rows: &[&NoiseRecord], value: impl Fn(&NoiseRecord) -> Option<f64>) -> Vec<(f64, f64)> {
-    let mut epochs: Vec<u64> = rows.iter().map(|r| r.epoch).collect();
-    epochs.sort_unstable();
-    epochs.dedup();
-    epochs
-        .iter()
-        .filter_map(|&e| {
-            let v: Vec<f64> = rows
-                .iter()
-                .filter(|r| r.epoch == e)
-                .filter_map(|r| value(r))
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .collect();
-            (!v.is_empty()).then(|| (e as f64, v.iter().sum::<f64>() / v.len() as f64))
-        })
-        .collect()
+    mean_by(rows, |r| r.epoch, |r| value(r).filter(|v| *v > 0.0))
 }
 
 fn scale(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Result<()> {
     const NAME: &str = "gradient_noise_scale";
+    // With few probes the two-batch estimate is mostly noise: it is drawn from MIN_PROBES probes up, and
+    // never sets the range (the per-example estimate is exact at the probed weights).
+    const MIN_PROBES: u64 = 8;
+    let two_batch = ctx.results.settings.noise.probes >= MIN_PROBES;
     let mut series = Vec::new();
     let mut checkpoints = 0;
     for c in configs {
@@ -58,9 +49,13 @@ fn scale(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Resul
         checkpoints = checkpoints.max(simple.len());
         let mut line = XySeries::line(c.colour, simple).dashed(Dash::Solid);
         (line.width, line.guide) = (c.width(), c.failed());
-        let mut two = XySeries::line(c.colour, by_epoch(&r, |n| n.b_simple_two_batch)).dashed(Dash::Dashed);
-        (two.width, two.guide) = (1.4, c.failed());
-        series.extend([line, two]);
+        series.push(line);
+        if two_batch {
+            let mut two =
+                XySeries::line(c.colour, by_epoch(&r, |n| n.b_simple_two_batch)).dashed(Dash::Dashed);
+            (two.width, two.guide) = (1.2, true);
+            series.push(two);
+        }
     }
     if checkpoints < 2 {
         out.skip(NAME, "fewer than two noise checkpoints per run: a single point per line");
@@ -68,13 +63,11 @@ fn scale(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Resul
     }
     let mut legend = keys::configs(ctx, configs, Mark::Line(Dash::Solid));
     let at = legend.entries.iter().position(|e| e.mark == Mark::Cross).unwrap_or(legend.entries.len());
-    legend.entries.splice(
-        at..at,
-        [
-            Entry::line("per-example norms", INK),
-            Entry::new("two-batch estimate", INK, Mark::Line(Dash::Dashed)),
-        ],
-    );
+    let mut styles = vec![Entry::line("per-example norms", INK)];
+    if two_batch {
+        styles.push(Entry::new("two-batch estimate", INK, Mark::Line(Dash::Dashed)));
+    }
+    legend.entries.splice(at..at, styles);
     let chart = XyChart {
         title: "Gradient noise scale B_simple over training".into(),
         x_desc: "epoch (checkpoint)".into(),
@@ -85,15 +78,24 @@ fn scale(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Resul
         diagonal: false,
         legend,
     };
-    let caption = format!(
-        "Simple gradient noise scale B_simple = tr(Σ)/|G|² over training (solid, from per-example gradient norms; \
-         dashed, McCandlish et al.'s two-batch-size estimate, left out where probe noise drives it to zero or \
-         below), {}; mean over repeats.{}",
-        super::rates_shown(ctx),
-        super::failed_note(configs)
-    );
+    let caption = scale_caption(ctx, configs, two_batch);
     out.figures.push(ctx.figure(NAME, caption, &chart)?);
     Ok(())
+}
+
+fn scale_caption(ctx: &Context<'_>, configs: &[Config<'_>], two_batch: bool) -> String {
+    let two = if two_batch {
+        "; dashed, McCandlish et al.'s two-batch-size estimate, clipped to the range of the first and left out \
+         where probe noise drives it to zero or below"
+    } else {
+        "; the two-batch-size estimate is left out: with fewer than 8 probes per checkpoint it is mostly noise"
+    };
+    format!(
+        "Simple gradient noise scale B_simple = tr(Σ)/|G|² over training (solid, from per-example gradient \
+         norms{two}), {}; mean over repeats.{}",
+        super::rates_shown(ctx),
+        super::failed_note(configs)
+    )
 }
 
 fn prediction(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Result<()> {

@@ -52,35 +52,7 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
         out.skip(NAME, format!("landscape/rep{}.csv is not a complete grid of finite losses", grid.repeat));
         return Ok(());
     };
-    let configs = select::configs(ctx);
-    let mut paths = Vec::new();
-    let mut legend = Legend::default();
-    for c in &configs {
-        let Some(run) = c.runs.iter().find(|r| r.summary().repeat == grid.repeat) else { continue };
-        let width = if c.batch_size == 1 {
-            1.0
-        } else if c.full {
-            2.6
-        } else {
-            1.9
-        };
-        legend.entries.push(Entry::new(
-            &c.label,
-            c.colour,
-            if width < 1.5 { Mark::Thin } else { Mark::Line(Dash::Solid) },
-        ));
-        let anchors = arrows::anchors(run.arrows.as_deref().unwrap_or_default(), c.colour, c.full);
-        paths.push(PathLine {
-            colour: c.colour,
-            width,
-            points: run.trajectory.clone().unwrap_or_default(),
-            anchors,
-        });
-    }
-    legend.entries.push(Entry::new("start", INK, Mark::Dot));
-    legend.entries.push(Entry::new("grid minimum", INK, Mark::Cross));
-    legend.entries.push(Entry::line("full-batch direction", INK));
-    legend.entries.push(Entry::new("mini-batch directions", super::GUIDE, Mark::Thin));
+    let (paths, mut legend) = paths(ctx, grid.repeat);
     let grey = ctx.palette.sequential();
     legend.bar = Some(loss_bar(&field, grey));
     let two = two_parameters(&results.settings);
@@ -107,6 +79,37 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     );
     out.figures.push(ctx.figure(NAME, caption, &chart)?);
     Ok(())
+}
+
+/// The path and arrows of every configuration shown, in `repeat`, with the legend entries.
+fn paths(ctx: &Context<'_>, repeat: u64) -> (Vec<PathLine>, Legend) {
+    let mut paths = Vec::new();
+    let mut legend = Legend::default();
+    for c in &select::configs(ctx) {
+        let Some(run) = c.runs.iter().find(|r| r.summary().repeat == repeat) else { continue };
+        // B = 1 wanders: a thin line keeps the others visible; the full batch's few steps stand out.
+        let width = if c.batch_size == 1 {
+            1.0
+        } else if c.full {
+            2.6
+        } else {
+            1.9
+        };
+        let mark = if width < 1.5 { Mark::Thin } else { Mark::Line(Dash::Solid) };
+        legend.entries.push(Entry::new(&c.label, c.colour, mark));
+        let anchors = arrows::anchors(run.arrows.as_deref().unwrap_or_default(), c.colour, c.full);
+        paths.push(PathLine {
+            colour: c.colour,
+            width,
+            points: run.trajectory.clone().unwrap_or_default(),
+            anchors,
+        });
+    }
+    legend.entries.push(Entry::new("start", INK, Mark::Dot));
+    legend.entries.push(Entry::new("grid minimum", INK, Mark::Cross));
+    legend.entries.push(Entry::line("full-batch direction", INK));
+    legend.entries.push(Entry::new("mini-batch directions", super::GUIDE, Mark::Thin));
+    (paths, legend)
 }
 
 /// Whether the network is a linear regression on two features without bias: then the landscape plane is

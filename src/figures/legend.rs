@@ -128,7 +128,9 @@ impl Legend {
         let column = self.entries.iter().map(|e| Self::width(e, s)).fold(0.0, f64::max);
         let bar = self.bar.as_ref().map_or(0.0, |b| bar_width(b, s));
         let width = (self.columns(canvas.height(), s) as f64 * column).max(bar) + s.px(8.0);
-        if (width <= MAX_SHARE * canvas.width() && !self.below) || self.bar.is_some() {
+        // A few long entries cost less as a row under the plot than as a wide column beside it.
+        let share = if self.entries.len() > 3 { MAX_SHARE } else { MAX_SHARE * 0.6 };
+        if (width <= share * canvas.width() && !self.below) || self.bar.is_some() {
             return Placement { right: true, size: width };
         }
         let rows = self.flow(canvas.width() - s.px(8.0), s).last().map_or(0, |p| p.1 + 1);

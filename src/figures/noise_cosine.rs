@@ -6,6 +6,7 @@
 
 use super::draw::Dash;
 use super::legend::{Entry, Legend, Mark};
+use super::series::mean_by;
 use super::xy::{XScale, XyChart, XySeries};
 use super::{Context, INK, Rendered};
 use crate::error::Result;
@@ -30,20 +31,47 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
         None => (vec![(0, initial_rows(&runs))], "before training, where every run of repeat 0 has the same weights; \
              set noise.probe_batch_sizes = \"sweep\" to probe every batch size at shared weights later in training too".into()),
     };
-    let sizes = |rows: &[&NoiseRecord]| {
-        let mut b: Vec<usize> = rows
-            .iter()
-            .filter(|r| r.cos_mean.is_some_and(f64::is_finite))
-            .map(|r| r.probe_batch_size)
-            .collect();
-        b.sort_unstable();
-        b.dedup();
-        b
-    };
     if lines.iter().all(|(_, rows)| sizes(rows).len() < 2) {
-        out.skip(NAME, "every checkpoint at shared weights probes a single batch size: the chart would be a single point per line");
+        out.skip(
+            NAME,
+            "every checkpoint at shared weights probes a single batch size (see noise.probe_batch_sizes): the chart \
+             would be a single point per line",
+        );
         return Ok(());
     }
+    let (series, legend) = draw_lines(&lines);
+    let shown: Vec<usize> = lines.iter().flat_map(|(_, rows)| sizes(rows)).collect();
+    let chart = XyChart {
+        title: "Mini-batch gradient direction against the full-batch one, at shared weights".into(),
+        x_desc: "probed batch size B (log scale)".into(),
+        y_desc: "cosine to the full gradient; dispersion".into(),
+        x: XScale::Batch(shown),
+        y_log: false,
+        series,
+        diagonal: false,
+        legend,
+    };
+    let caption = format!(
+        "cos(mini-batch gradient, full-batch gradient) (solid, error bars ± 1 std over probes), its sampling-theory \
+         prediction 1/√(1 + tr(Σ)/(B|G|²)·(N−B)/(N−1)) (dots) and the dispersion of the directions (dashed), every \
+         batch size probed at the same weights: {what}. Probes whose gradient is zero have no direction and are left out."
+    );
+    out.figures.push(ctx.figure(NAME, caption, &chart)?);
+    Ok(())
+}
+
+/// The probed batch sizes of `rows` that have a cosine.
+fn sizes(rows: &[&NoiseRecord]) -> Vec<usize> {
+    let mut b: Vec<usize> =
+        rows.iter().filter(|r| r.cos_mean.is_some_and(f64::is_finite)).map(|r| r.probe_batch_size).collect();
+    b.sort_unstable();
+    b.dedup();
+    b
+}
+
+/// For each checkpoint: the cosine with ± 1 std error bars, its prediction (dots) and the dispersion
+/// (dashed), light to dark; with the legend.
+fn draw_lines(lines: &[(u64, Vec<&NoiseRecord>)]) -> (Vec<XySeries>, Legend) {
     let mut series = Vec::new();
     let mut legend = Legend::default();
     for (i, (epoch, rows)) in lines.iter().enumerate() {
@@ -63,24 +91,7 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     legend.entries.push(Entry::line("cos, ± 1 std over probes", INK));
     legend.entries.push(Entry::new("cos predicted", INK, Mark::Dot));
     legend.entries.push(Entry::new("dispersion", INK, Mark::Line(Dash::Dashed)));
-    let shown: Vec<usize> = lines.iter().flat_map(|(_, rows)| sizes(rows)).collect();
-    let chart = XyChart {
-        title: "Mini-batch gradient direction against the full-batch one, at shared weights".into(),
-        x_desc: "probed batch size B (log scale)".into(),
-        y_desc: "cosine to the full gradient; dispersion".into(),
-        x: XScale::Batch(shown),
-        y_log: false,
-        series,
-        diagonal: false,
-        legend,
-    };
-    let caption = format!(
-        "cos(mini-batch gradient, full-batch gradient) (solid, error bars ± 1 std over probes), its sampling-theory \
-         prediction 1/√(1 + tr(Σ)/(B|G|²)·(N−B)/(N−1)) (dots) and the dispersion of the directions (dashed), every \
-         batch size probed at the same weights: {what}. Probes whose gradient is zero have no direction and are left out."
-    );
-    out.figures.push(ctx.figure(NAME, caption, &chart)?);
-    Ok(())
+    (series, legend)
 }
 
 /// The run whose checkpoints probe the most batch sizes at once: a chosen configuration, repeat 0, and of
@@ -157,19 +168,5 @@ fn initial_rows<'a>(runs: &[&'a RunRecords]) -> Vec<&'a NoiseRecord> {
 
 /// Mean of `value` by probed batch size over `rows`, skipping missing and non-finite values.
 fn mean_by_size(rows: &[&NoiseRecord], value: impl Fn(&NoiseRecord) -> Option<f64>) -> Vec<(f64, f64)> {
-    let mut sizes: Vec<usize> = rows.iter().map(|r| r.probe_batch_size).collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    sizes
-        .iter()
-        .filter_map(|&b| {
-            let v: Vec<f64> = rows
-                .iter()
-                .filter(|r| r.probe_batch_size == b)
-                .filter_map(|r| value(r))
-                .filter(|v| v.is_finite())
-                .collect();
-            (!v.is_empty()).then(|| (b as f64, v.iter().sum::<f64>() / v.len() as f64))
-        })
-        .collect()
+    mean_by(rows, |r| r.probe_batch_size as u64, value)
 }

@@ -85,14 +85,7 @@ impl Config<'_> {
 /// The configurations `ctx` shows, by batch size then rate.
 pub fn configs<'a>(ctx: &Context<'a>) -> Vec<Config<'a>> {
     let all = ctx.plots.learning_rates == RateChoice::All;
-    let mut keys: Vec<(usize, u64)> = ctx
-        .results
-        .runs
-        .iter()
-        .map(|r| (r.summary().batch_size, r.summary().learning_rate.to_bits()))
-        .collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then(f64::from_bits(a.1).total_cmp(&f64::from_bits(b.1))));
-    keys.dedup();
+    let keys = keys(ctx.results);
     let ranks = keys.iter().map(|k| keys.iter().filter(|j| j.0 == k.0).count()).max().unwrap_or(1);
     // Name the rate whenever batch sizes differ in it (a grid, or scaled rates).
     let named = keys.iter().any(|k| k.1 != keys[0].1);
@@ -137,6 +130,15 @@ pub fn configs<'a>(ctx: &Context<'a>) -> Vec<Config<'a>> {
         });
     }
     out
+}
+
+/// Every (batch size, learning rate bits) of the runs, by batch size then rate.
+fn keys(results: &crate::records::Results) -> Vec<(usize, u64)> {
+    let mut keys: Vec<(usize, u64)> =
+        results.runs.iter().map(|r| (r.summary().batch_size, r.summary().learning_rate.to_bits())).collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(f64::from_bits(a.1).total_cmp(&f64::from_bits(b.1))));
+    keys.dedup();
+    keys
 }
 
 fn colour(palette: &Palette, b: usize, rank: usize, ranks: usize) -> RGBColor {

@@ -70,6 +70,29 @@ pub fn finite_prefix(points: &[(f64, f64)]) -> &[(f64, f64)] {
     &points[..end]
 }
 
+/// The mean of `value` over `rows` for each `key`, in increasing key order, as (key, mean); missing and
+/// non-finite values are skipped and keys left without a value dropped.
+pub fn mean_by<R>(
+    rows: &[&R],
+    key: impl Fn(&R) -> u64,
+    value: impl Fn(&R) -> Option<f64>,
+) -> Vec<(f64, f64)> {
+    let mut keys: Vec<u64> = rows.iter().map(|r| key(r)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.iter()
+        .filter_map(|&k| {
+            let v: Vec<f64> = rows
+                .iter()
+                .filter(|r| key(r) == k)
+                .filter_map(|r| value(r))
+                .filter(|v| v.is_finite())
+                .collect();
+            stats::mean(&v).map(|m| (k as f64, m))
+        })
+        .collect()
+}
+
 /// Keeps at most two points per bucket of `buckets` equal slices of `t(x)` over the series' range: the
 /// lowest and the highest, in their original order. Long noisy series keep their envelope (the noise stays
 /// visible) while the drawn path shrinks to a few thousand points. Series shorter than `2 * buckets` are
@@ -201,6 +224,13 @@ mod tests {
     fn short_series_are_not_decimated() {
         let points = vec![(1.0, 2.0), (2.0, 1.0), (3.0, 5.0)];
         assert_eq!(decimate_min_max(&points, 10, f64::ln), points);
+    }
+
+    #[test]
+    fn means_by_key_skip_missing_values_and_empty_keys() {
+        let rows = [(2u64, Some(1.0)), (1, Some(4.0)), (2, Some(3.0)), (3, None), (1, Some(f64::NAN))];
+        let refs: Vec<&(u64, Option<f64>)> = rows.iter().collect();
+        assert_eq!(mean_by(&refs, |r| r.0, |r| r.1), vec![(1.0, 4.0), (2.0, 2.0)]);
     }
 
     #[test]

@@ -34,25 +34,7 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
         return Ok(());
     }
     let shown = sizes(&series);
-    let (b0, s0) = best[0];
-    let b_max = best.iter().map(|p| p.0).fold(b0, f64::max);
-    let grid = log_grid(b0, b_max, 60);
-    series.push(XySeries::guide(GUIDE, grid.iter().map(|&b| (b, s0 * b0 / b)).collect()));
-    entries.push(Entry::new("perfect scaling", GUIDE, Mark::Line(Dash::Dashed)));
-    if let Some(fit) = &analysis.critical.fit {
-        series.push(XySeries::guide(FIT, grid.iter().map(|&b| (b, fit.steps(b))).collect()));
-        entries.push(Entry::new("fit S_min + E_min/B", FIT, Mark::Line(Dash::Dashed)));
-        if let Some(b_crit) = fit.b_crit.filter(|b| *b >= b0 && *b <= b_max) {
-            let colour = tint(FIT, 0.55);
-            series
-                .push(XySeries::guide(colour, vec![(b_crit, 1e-300), (b_crit, 1e300)]).dashed(Dash::Dotted));
-            entries.push(Entry::new(
-                format!("B_crit = {}", significant(b_crit)),
-                colour,
-                Mark::Line(Dash::Dotted),
-            ));
-        }
-    }
+    guides(ctx, &best, &mut series, &mut entries);
     let chart = XyChart {
         title: "Steps to the target against batch size".into(),
         x_desc: "batch size B (log scale)".into(),
@@ -71,4 +53,26 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     );
     out.figures.push(ctx.figure(NAME, caption, &chart)?);
     Ok(())
+}
+
+/// The perfect-scaling line through the smallest batch size of `best` (B, S), the fitted curve and B_crit:
+/// guides, clipped to the data's range.
+fn guides(ctx: &Context<'_>, best: &[(f64, f64)], series: &mut Vec<XySeries>, entries: &mut Vec<Entry>) {
+    let (b0, s0) = best[0];
+    let b_max = best.iter().map(|p| p.0).fold(b0, f64::max);
+    let grid = log_grid(b0, b_max, 60);
+    series.push(XySeries::guide(GUIDE, grid.iter().map(|&b| (b, s0 * b0 / b)).collect()));
+    entries.push(Entry::new("perfect scaling", GUIDE, Mark::Line(Dash::Dashed)));
+    let Some(fit) = &ctx.analysis.critical.fit else { return };
+    series.push(XySeries::guide(FIT, grid.iter().map(|&b| (b, fit.steps(b))).collect()));
+    entries.push(Entry::new("fit S_min + E_min/B", FIT, Mark::Line(Dash::Dashed)));
+    if let Some(b_crit) = fit.b_crit.filter(|b| *b >= b0 && *b <= b_max) {
+        let colour = tint(FIT, 0.55);
+        series.push(XySeries::guide(colour, vec![(b_crit, 1e-300), (b_crit, 1e300)]).dashed(Dash::Dotted));
+        entries.push(Entry::new(
+            format!("B_crit = {}", significant(b_crit)),
+            colour,
+            Mark::Line(Dash::Dotted),
+        ));
+    }
 }

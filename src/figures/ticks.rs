@@ -58,17 +58,26 @@ pub fn log(lo: f64, hi: f64) -> Vec<f64> {
         return Vec::new();
     }
     let decades = (hi / lo).log10();
+    // Within a fraction of a decade a log axis looks linear: round linear steps label it evenly.
+    if decades < 0.7 {
+        let steps: Vec<f64> = linear(lo, hi).into_iter().filter(|&v| v > 0.0).collect();
+        if steps.len() >= MIN_TICKS {
+            return steps;
+        }
+    }
     let every = (decades / 7.0).ceil().max(1.0) as i32;
-    let sets: [&[f64]; 4] =
-        [&[1.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 5.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]];
-    // Over less than two decades, aim at four labels: three can leave most of the data between two ticks.
-    let (start, wanted) = if decades >= 2.0 { (0, MIN_TICKS) } else { (1, MIN_TICKS + 1) };
-    for wanted in [wanted, MIN_TICKS] {
-        for mantissas in &sets[start..] {
-            let ticks = in_decades(lo, hi, mantissas, every);
-            if ticks.len() >= wanted {
-                return ticks;
-            }
+    // Over less than two decades, 1-2-5 only when it gives four labels (three can leave most of the data
+    // between two ticks), else 1-2-3-5, else every integer mantissa.
+    let tries: [(&[f64], usize); 4] = [
+        (&[1.0], if decades >= 2.0 { MIN_TICKS } else { usize::MAX }),
+        (&[1.0, 2.0, 5.0], MIN_TICKS + 1),
+        (&[1.0, 2.0, 3.0, 5.0], MIN_TICKS),
+        (&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], MIN_TICKS),
+    ];
+    for (mantissas, wanted) in tries {
+        let ticks = in_decades(lo, hi, mantissas, every);
+        if ticks.len() >= wanted {
+            return ticks;
         }
     }
     linear(lo, hi).into_iter().filter(|&v| v > 0.0).collect()
@@ -187,7 +196,9 @@ mod tests {
         assert_eq!(log(1e-4, 1e2), vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]);
         assert_eq!(log(0.03, 0.6), vec![0.05, 0.1, 0.2, 0.5]);
         assert_eq!(log(0.23, 3.0), vec![0.3, 0.5, 1.0, 2.0, 3.0]);
-        assert_eq!(log(0.6, 2.0), vec![0.6, 0.7, 0.8, 0.9, 1.0, 2.0]);
+        assert_eq!(log(0.21, 1.5), vec![0.3, 0.5, 1.0]);
+        assert_eq!(log(0.6, 2.0), vec![0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0]);
+        assert_eq!(log(0.048, 0.16), vec![0.06, 0.08, 0.1, 0.12, 0.14, 0.16]);
         // A very wide range labels every second decade, at most about seven labels.
         let wide = log(1e-4, 1e36);
         assert!(wide.len() <= 8 && wide.len() >= MIN_TICKS, "{wide:?}");

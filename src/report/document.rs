@@ -105,6 +105,9 @@ fn classes_line(classes: &[String]) -> Option<String> {
     if classes.is_empty() {
         return None;
     }
+    if classes.iter().enumerate().all(|(i, c)| *c == i.to_string()) {
+        return Some(format!("Classes: {}, labelled by their index (classes.csv).", classes.len()));
+    }
     let listed: Vec<String> =
         classes.iter().take(SHOWN).enumerate().map(|(i, c)| format!("{i}: {c}")).collect();
     let more = if classes.len() > SHOWN {

@@ -5,12 +5,14 @@
 
 use crate::spec::{Generator, LrScaling, Source, Spec};
 
-/// `text` (spec.toml) without the `key = value` lines that do not apply to `spec`.
+/// `text` (spec.toml) without the `key = value` lines that do not apply to `spec`, arrays on one line.
 pub fn applicable(text: &str, spec: &Spec) -> String {
     let dropped = dropped(spec);
     let mut table = String::new();
+    let lines = joined(text);
     let mut out = Vec::new();
-    for line in text.lines() {
+    for line in &lines {
+        let line = line.as_str();
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
             table = trimmed.trim_matches(|c| c == '[' || c == ']').to_string();
@@ -23,6 +25,32 @@ pub fn applicable(text: &str, spec: &Spec) -> String {
         out.push(line);
     }
     out.join("\n")
+}
+
+/// The lines of `text` with every multi-line array (`key = [` ... `]`) joined onto one line.
+fn joined(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        match open.as_mut() {
+            Some(array) => {
+                let item = line.trim().trim_end_matches(',');
+                if item == "]" {
+                    out.push(format!("{array}]"));
+                    open = None;
+                } else {
+                    let sep = if array.ends_with('[') { "" } else { ", " };
+                    array.push_str(&format!("{sep}{item}"));
+                }
+            }
+            None if line.trim_end().ends_with("= [") && !line.trim_start().starts_with('#') => {
+                open = Some(line.trim_end().to_string());
+            }
+            None => out.push(line.to_string()),
+        }
+    }
+    out.extend(open);
+    out
 }
 
 /// (table, key) pairs that do not apply.
@@ -85,5 +113,11 @@ mod tests {
             assert!(!shown.contains(gone), "{gone} in\n{shown}");
         }
         assert!(shown.contains("learning_rate = 0.1"), "the rate applies without a grid");
+    }
+
+    #[test]
+    fn multi_line_arrays_are_shown_on_one_line() {
+        let text = "[sweep]\nbatch_sizes = [\n    1,\n    \"full\",\n]\nlr_scaling = \"none\"\n";
+        assert_eq!(joined(text), ["[sweep]", "batch_sizes = [1, \"full\"]", "lr_scaling = \"none\""]);
     }
 }

@@ -45,23 +45,7 @@ struct Row<'a> {
 
 /// The table.
 pub fn table(results: &Results, analysis: &Analysis) -> Table {
-    let mut keys: Vec<(usize, u64)> =
-        results.runs.iter().map(|r| (r.summary().batch_size, r.summary().learning_rate.to_bits())).collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then(f64::from_bits(a.1).total_cmp(&f64::from_bits(b.1))));
-    keys.dedup();
-    let failed = |r: &RunRecords| analysis.runs.iter().any(|a| a.run_id == r.summary().run_id && a.failed);
-    let rows: Vec<Row<'_>> = keys
-        .iter()
-        .map(|&(b, lr)| {
-            let runs: Vec<&RunRecords> = results
-                .runs
-                .iter()
-                .filter(|r| r.summary().batch_size == b && r.summary().learning_rate.to_bits() == lr)
-                .collect();
-            let healthy = runs.iter().copied().filter(|r| !failed(r)).collect();
-            Row { runs, healthy }
-        })
-        .collect();
+    let (keys, rows) = rows(results, analysis);
     let mean = |f: &dyn Fn(&RunRecords) -> Option<f64>| -> Vec<Option<f64>> {
         rows.iter()
             .map(|r| stats::mean(&r.healthy.iter().filter_map(|x| f(x)).collect::<Vec<f64>>()))
@@ -102,6 +86,28 @@ pub fn table(results: &Results, analysis: &Analysis) -> Table {
         table.push(line);
     }
     table
+}
+
+/// The configurations (batch size, rate bits) in order, with their repeats.
+fn rows<'a>(results: &'a Results, analysis: &Analysis) -> (Vec<(usize, u64)>, Vec<Row<'a>>) {
+    let mut keys: Vec<(usize, u64)> =
+        results.runs.iter().map(|r| (r.summary().batch_size, r.summary().learning_rate.to_bits())).collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(f64::from_bits(a.1).total_cmp(&f64::from_bits(b.1))));
+    keys.dedup();
+    let failed = |r: &RunRecords| analysis.runs.iter().any(|a| a.run_id == r.summary().run_id && a.failed);
+    let rows = keys
+        .iter()
+        .map(|&(b, lr)| {
+            let runs: Vec<&RunRecords> = results
+                .runs
+                .iter()
+                .filter(|r| r.summary().batch_size == b && r.summary().learning_rate.to_bits() == lr)
+                .collect();
+            let healthy = runs.iter().copied().filter(|r| !failed(r)).collect();
+            Row { runs, healthy }
+        })
+        .collect();
+    (keys, rows)
 }
 
 fn seconds(t: Option<f64>) -> String {
