@@ -94,10 +94,15 @@ fn problems(name: &str, svg: &str, loss: &str, other: &str) -> Vec<String> {
     for text in outside(svg) {
         found.push(format!("{name}: text outside the canvas: {text}"));
     }
-    for group in tick_groups(svg) {
+    let groups = tick_groups(svg);
+    for group in &groups {
         if group.len() < 3 {
             found.push(format!("{name}: an axis with {} tick label(s): {group:?}", group.len()));
         }
+    }
+    // Every chart has both axes labelled: a chart with an empty axis has no group for it.
+    if groups.len() < 2 {
+        found.push(format!("{name}: {} labelled axis(es)", groups.len()));
     }
     let keyed = legend_colours(svg, "B = ");
     let mut colours: Vec<&String> = keyed.iter().map(|k| &k.1).collect();
@@ -193,6 +198,9 @@ fn each_check_fires_on_a_figure_that_breaks_it() {
         }).collect::<String>()
     };
     assert_eq!(tick_groups(&axis(&["1", "10"])), vec![vec!["1".to_string(), "10".to_string()]]);
+    // A chart whose y axis lost its labels (an empty steps_to_target did) is caught.
+    let one_axis = format!("<svg width=\"100\" height=\"50\">\n{}</svg>", axis(&["1", "2", "4"]));
+    assert!(problems("memory", &one_axis, "", "none").iter().any(|p| p.contains("1 labelled axis")));
     let legend = |a: &str, b: &str| {
         format!(
             "<polyline stroke=\"{a}\" points=\"0,0 1,1\"/>\n<text x=\"1\" y=\"10\" dy=\"0.5ex\" text-anchor=\"start\" font-size=\"19\">B = 1</text>\n\

@@ -209,3 +209,55 @@ fn the_landscape_figure_draws_every_batch_size_over_the_loss_grid() {
     }
     assert!(labels.iter().any(|l| l == "Loss landscape: paths from the same start"));
 }
+
+/// Runs the tiny sweep's spec again into `dir` with `extra` overrides; returns (exit code, stderr).
+fn rerun(dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/sweep.toml");
+    let out = Command::new(BIN)
+        .arg(spec)
+        .args(["--set", "training.epochs=2", "--set", "experiment.repeats=2", "-q"])
+        .args(["--set", "sweep.batch_sizes=[1, 32, \"full\"]", "--set", "noise.every=0"])
+        .args(extra)
+        .arg("--set")
+        .arg(format!("experiment.output=\"{}\"", dir.display()))
+        .output()
+        .expect("the binary runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_rerun_that_changes_only_plots_or_the_description_rerenders_without_retraining() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let records = dir.join("runs/bs0001-lr0.02-rep0/iterations.csv");
+    let before = fs::read(&records).unwrap();
+    // tiny_sweep ran with plots.enabled=false and dpi 60: only [plots] and the description differ now.
+    let (code, stderr) =
+        rerun(&dir, &["--set", "plots.log_y=false", "--set", "experiment.description=again"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("keeping its complete runs"), "{stderr}");
+    // Retraining would rewrite wall_s; the records are the very same bytes.
+    assert_eq!(fs::read(&records).unwrap(), before, "the runs were retrained");
+    assert!(dir.join("figures/convergence_epoch.svg").exists(), "no figures rendered");
+    assert!(fs::read_to_string(dir.join("spec.toml")).unwrap().contains("log_y = false"));
+    let (code, stderr) = rerun(&dir, &["--set", "training.momentum=0.5"]);
+    assert_eq!(code, Some(2), "a changed training key is a different spec: {stderr}");
+    assert!(stderr.contains("different spec"), "{stderr}");
+}
+
+#[test]
+fn plot_set_changes_only_plots_keys_with_the_checks_of_the_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tiny_sweep(tmp.path());
+    let run = |args: &[&str]| Command::new(BIN).arg("plot").arg(&dir).args(args).output().unwrap();
+    let ok = run(&["--set", "plots.learning_rates=all", "--set", "plots.x_axis=epochs"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let svg = svg(&dir, "convergence_iteration");
+    assert!(svg.contains("epochs (examples seen / N)"), "the x axis follows --set");
+    for (set, fragment) in [("training.epochs=5", "only plots.* keys"), ("plots.dpi=0", "plots.dpi")] {
+        let out = run(&["--set", set]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {stderr}");
+        assert!(stderr.contains(fragment) && stderr.contains(set), "{set}: {stderr}");
+    }
+}

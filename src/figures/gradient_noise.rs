@@ -48,7 +48,7 @@ fn scale(ctx: &Context<'_>, configs: &[Config<'_>], out: &mut Rendered) -> Resul
         let simple = by_epoch(&r, |n| Some(n.b_simple));
         checkpoints = checkpoints.max(simple.len());
         let mut line = XySeries::line(c.colour, simple).dashed(Dash::Solid);
-        (line.width, line.guide) = (c.width(), c.failed());
+        (line.width, line.guide, line.marked) = (c.width(), c.failed(), c.failed());
         series.push(line);
         if two_batch {
             let mut two =

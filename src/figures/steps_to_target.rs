@@ -23,17 +23,17 @@ pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
         .filter_map(|b| b.steps_to_target.filter(|s| *s > 0.0).map(|s| (b.batch_size as f64, s)))
         .collect();
     let (mut series, mut entries) = lines(ctx, |r| r.steps_to_target.filter(|s| *s > 0.0), true);
+    let shown = sizes(&series);
+    let best: Vec<(f64, f64)> = best.into_iter().filter(|p| shown.contains(&(p.0 as usize))).collect();
     if best.len() < 2 {
-        out.skip(
-            NAME,
-            format!(
-                "{} batch size(s) reached the target at their chosen rate; a curve needs two",
-                best.len()
-            ),
+        let why = format!(
+            "{} batch size(s) reached the target in every repeat at their chosen rate after at least one update; \
+             a curve needs two",
+            best.len()
         );
+        out.skip(NAME, why);
         return Ok(());
     }
-    let shown = sizes(&series);
     guides(ctx, &best, &mut series, &mut entries);
     let chart = XyChart {
         title: "Steps to the target against batch size".into(),

@@ -28,6 +28,8 @@ pub struct XySeries {
     pub width: f64,
     /// A guide: drawn within the range the data set, never widening it.
     pub guide: bool,
+    /// A failed configuration's line: an "×" where it ends or leaves the plot.
+    pub marked: bool,
 }
 
 impl XySeries {
@@ -42,6 +44,7 @@ impl XySeries {
             dot_colours: Vec::new(),
             width: 2.2,
             guide: false,
+            marked: false,
         }
     }
 
@@ -154,7 +157,10 @@ impl Chart for XyChart {
             let stroke = Stroke::solid(l.colour, l.width);
             frame.error_bars(root, &l.errors, Stroke::solid(l.colour, 1.5), s)?;
             if let Some(dash) = l.line {
-                frame.line(root, &l.points, stroke.with(dash), s)?;
+                let pieces = frame.line(root, &l.points, stroke.with(dash), s)?;
+                if let Some(end) = frame.end_mark(&pieces, &l.points).filter(|_| l.marked) {
+                    draw::cross(root, end, 5.0, l.colour, s)?;
+                }
             }
             if l.dots > 0.0 {
                 for (i, p) in l.points.iter().enumerate() {

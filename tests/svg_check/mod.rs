@@ -120,6 +120,7 @@ pub fn outside(svg: &str) -> Vec<String> {
 }
 
 /// Tick labels grouped by axis: x axes are "middle" labels on one baseline, y axes "end" labels on one x.
+/// An axis without labels has no group.
 pub fn tick_groups(svg: &str) -> Vec<Vec<String>> {
     let ticks: Vec<Text> =
         texts(svg).into_iter().filter(|t| (t.size - TICK_SIZE).abs() < 1e-6 && !t.rotated).collect();
