@@ -75,7 +75,7 @@ pub fn choose(candidates: &[Anchor], frame: &Frame, minimum: (f64, f64)) -> (Vec
         let dist = |q: (f64, f64)| (p.0 - q.0).hypot(p.1 - q.1);
         let same = places.iter().any(|q| dist(*q) < 2.0);
         let far = places.iter().all(|q| dist(*q) >= SPACING * width);
-        let clear = centre.is_none_or(|c| dist(c) >= SPACING * width / 2.0);
+        let clear = centre.is_none_or(|c| dist(c) >= SPACING * width);
         if same || (far && clear && places.len() < MAX_PLACES) {
             if !same {
                 places.push(p);
