@@ -10,7 +10,7 @@ use batchlab::sweep::{self, Finished, Options, Schedule};
 use batchlab::{peers, report};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
-use cli::args::{BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
+use cli::args::{AnalyzeArgs, BenchArgs, Cli, Command, MergeArgs, PlotArgs, RunArgs, SpecArgs};
 use cli::{signal, terminal};
 use std::path::Path;
 use std::process::ExitCode;
@@ -70,7 +70,13 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let threads = args.threads.map_or_else(rayon::current_num_threads, usize::from);
     let limits = Limits::new(args.max_memory, threads);
     let prepared = sweep::prepare_with(spec_path(&args.spec), &args.spec.overrides, &limits)?;
-    let options = Options { resume: args.resume, force: args.force, shard: shard(args)? };
+    let restyle = !args.force && sweep::restyle_only(&prepared);
+    if restyle {
+        eprintln!(
+            "the spec differs from the saved one only in [plots] or the description: keeping its complete runs"
+        );
+    }
+    let options = Options { resume: args.resume || restyle, force: args.force, shard: shard(args)? };
     let output = sweep::prepare_output(&prepared, &options)?;
     let schedule = sweep::schedule(&prepared, &options);
     let stop = signal::install();
@@ -167,10 +173,14 @@ fn shard(args: &RunArgs) -> anyhow::Result<Option<Shard>> {
 }
 
 fn plot(args: &PlotArgs) -> anyhow::Result<()> {
-    let report = report::plot(&args.dir, None)?;
+    let plots = report::plots_with(&args.dir, &args.overrides)?;
+    let report = report::plot(&args.dir, Some(&plots))?;
     report.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     for file in &report.files {
         println!("{}", file.display());
+    }
+    for (name, why) in &report.skipped {
+        println!("{name} not drawn: {why}");
     }
     println!("{} figures rendered in {:.2} s", report.figures.len(), report.render_s);
     Ok(())
@@ -197,7 +207,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn analyze(args: &PlotArgs) -> anyhow::Result<()> {
+fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let (analysis, files) = report::analyze(&args.dir)?;
     analysis.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     print!("{}", report::conclusions::terminal(&analysis));

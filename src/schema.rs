@@ -86,16 +86,18 @@ pub struct NoiseRecord {
     pub trace_sigma: f64,
     /// B_simple = tr(Sigma) / |G|^2, the simple gradient noise scale.
     pub b_simple: f64,
-    /// Mean over probes of cos(g_k, G).
-    pub cos_mean: f64,
-    /// Standard deviation over probes of cos(g_k, G).
-    pub cos_std: f64,
+    /// Mean over probes of cos(g_k, G), over the probes whose gradient is not zero (a zero vector has no
+    /// direction); none when every probe's gradient, or G, is zero.
+    pub cos_mean: Option<f64>,
+    /// Standard deviation over the same probes of cos(g_k, G).
+    pub cos_std: Option<f64>,
     /// 1 / sqrt(1 + rel_error_predicted).
     pub cos_predicted: f64,
-    /// Mean angle between g_k and G, in degrees.
-    pub angle_deg_mean: f64,
-    /// 1 - | mean_k g_k / |g_k| |: 0 when every direction agrees, near 1 when they cancel out.
-    pub dispersion: f64,
+    /// Mean angle between g_k and G, in degrees (same probes as `cos_mean`).
+    pub angle_deg_mean: Option<f64>,
+    /// 1 - | mean_k g_k / |g_k| | over the probes with a direction: 0 when every direction agrees, near 1
+    /// when they cancel out.
+    pub dispersion: Option<f64>,
     /// mean_k |g_k - G|^2 / |G|^2.
     pub rel_error: f64,
     /// tr(Sigma) / (B |G|^2) * (N - B) / (N - 1), its expectation when sampling without replacement.

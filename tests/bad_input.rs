@@ -181,7 +181,7 @@ fn absurd_cases() -> Vec<Case> {
             "a four-billion-pixel figure",
             "[sweep]",
             "[plots]\nwidth = 4000000000\n\n[sweep]",
-            &["key `plots.width`", "a figure", "of memory"],
+            &["key `plots.width`", "outside [320, 4000]"],
         ),
         capped,
         bad_cap,

@@ -253,6 +253,26 @@ fn cases() -> Vec<Case> {
             fragments: vec!["spec.toml".into(), "cannot read it".into()],
         },
     ];
+    // [plots] and the probe sizes meet the same checks as the rest of the spec (issue 12, item 10).
+    let plots = |value: &str| format!("{BATCHES}\n\n[plots]\n{value}");
+    for (name, value, fragments) in [
+        ("a zero dpi", "dpi = 0", &["key `plots.dpi`", "outside [50, 600]"][..]),
+        ("a ten-unit-wide figure", "width = 10", &["key `plots.width`", "outside [320, 4000]"]),
+        ("NaN smoothing", "smoothing = nan", &["key `plots.smoothing`", "outside [0, 1)"]),
+        ("smoothing of a whole epoch", "smoothing = 1.0", &["key `plots.smoothing`", "outside [0, 1)"]),
+        ("no figure format", "formats = []", &["key `plots.formats`", "empty"]),
+        ("an unknown rate choice", "learning_rates = \"best\"", &["key `plots.learning_rates`", "chosen"]),
+    ] {
+        let key = value.split(' ').next().unwrap_or(value);
+        cases.push(at_line(name, BATCHES, &plots(value), key, fragments));
+    }
+    cases.push(at_line(
+        "probe sizes that are neither a list nor \"sweep\"",
+        BATCHES,
+        &format!("{BATCHES}\n\n[noise]\nprobe_batch_sizes = \"all\""),
+        "probe_batch_sizes",
+        &["key `noise.probe_batch_sizes`", "\"sweep\""],
+    ));
     let csv_spec =
         edit(BASE, r#"source = "digits""#, "source = \"csv\"\npath = \"pets.csv\"\nlabel = \"species\"");
     let mut csv = text(

@@ -63,6 +63,7 @@ fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
         "analysis.csv",
         "analysis.json",
         "analysis_runs.csv",
+        "classes.csv",
         "report.html",
         "report.md",
         "spec.toml",

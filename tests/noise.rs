@@ -17,6 +17,10 @@ fn dispersion_and_error_fall_as_the_batch_grows_on_the_default_digits_sweep() {
         "--set",
         "experiment.repeats=1",
         "--set",
+        "sweep.learning_rates=[0.1]",
+        "--set",
+        "sweep.extend_grid=0",
+        "--set",
         &output,
     ])
     .expect_success();

@@ -106,8 +106,8 @@ fn a_sweep_killed_by_sigint_resumes_to_the_records_of_an_uninterrupted_sweep() {
     let (whole, resumed) = (common::records(&wd, "whole"), common::records(&wd, OUT));
     assert_eq!(
         whole.len(),
-        6 * 4 + 3,
-        "iterations, epochs, evals and noise per run, summary.csv and two analysis csvs"
+        6 * 4 + 4,
+        "iterations, epochs, evals and noise per run, summary.csv, two analysis csvs and classes.csv"
     );
     assert_eq!(whole, resumed, "the resumed records differ from the uninterrupted ones");
     assert!(wd.out().join("report.md").exists() && wd.out().join("figures").is_dir());

@@ -38,8 +38,8 @@ fn wait_ok(child: Child) -> String {
 fn whole(wd: &Workdir) -> Vec<(PathBuf, common::Csv)> {
     wd.run(&["spec.toml", "-q", "--set", "experiment.output=\"whole\""]).expect_success();
     let whole = common::records(wd, "whole");
-    // iterations, epochs and noise per run, summary.csv, analysis.csv and analysis_runs.csv.
-    assert_eq!(whole.len(), 8 * 4 + 3);
+    // iterations, epochs, evals and noise per run, summary.csv, the two analysis csvs and classes.csv.
+    assert_eq!(whole.len(), 8 * 4 + 4);
     whole
 }
 

@@ -126,7 +126,10 @@ fn when(failed: &[&Health]) -> String {
     let at: Option<Vec<(u64, f64)>> = failed.iter().map(|h| h.diverged_at).collect();
     if let Some(at) = at.filter(|a| !a.is_empty()) {
         let (u0, u1) = (at.iter().map(|a| a.0).min().unwrap_or(0), at.iter().map(|a| a.0).max().unwrap_or(0));
-        let (e0, e1) = (at.iter().map(|a| a.1).fold(f64::INFINITY, f64::min), at.iter().map(|a| a.1).fold(0.0, f64::max));
+        let (e0, e1) = (
+            at.iter().map(|a| a.1).fold(f64::INFINITY, f64::min),
+            at.iter().map(|a| a.1).fold(0.0, f64::max),
+        );
         return if u0 == u1 {
             format!("diverged after update {u0} (epoch {e0:.3})")
         } else {

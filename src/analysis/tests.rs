@@ -177,7 +177,10 @@ fn curves_that_only_noise_separates_give_no_detectable_difference() {
         let base = 2.0 * (-u / 50.0f64.max(N as f64 / b as f64)).exp() + 0.05;
         if b == 1 && r == 0 && (2000.0..3000.0).contains(&u) { base * 1.002 } else { base }
     };
-    let a = analyze(&results(settings(""), sweep(&bump, &|_, _, u| if u.is_multiple_of(2) { 0.01 } else { -0.01 })));
+    let a = analyze(&results(
+        settings(""),
+        sweep(&bump, &|_, _, u| if u.is_multiple_of(2) { 0.01 } else { -0.01 }),
+    ));
     assert_eq!(a.epoch_smoothness.claim, Claim::NoDetectableDifference, "{:?}", a.epoch_smoothness);
     assert_eq!(a.update_smoothness.claim, Claim::NoDetectableDifference, "{:?}", a.update_smoothness);
     assert!(text::smoothness(&a)[0].contains("no detectable difference"));

@@ -32,7 +32,7 @@ pub enum Command {
     Plot(PlotArgs),
     /// Print the trade-off table of a results folder (best lr, steps and seconds to a target, smoothness,
     /// memory, critical batch size) and write analysis.json, analysis.csv and analysis_runs.csv.
-    Analyze(PlotArgs),
+    Analyze(AnalyzeArgs),
     /// Combine the results folders of shards (or complete one shared folder): summary, figures, report.
     Merge(MergeArgs),
 }
@@ -51,9 +51,21 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-/// Which results folder to plot or analyse.
+/// Which results folder to plot, and how.
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
+    /// A results folder written by a sweep, e.g. results/digits-sweep.
+    #[arg(value_name = "RESULTS_DIR")]
+    pub dir: PathBuf,
+    /// Override a figure setting for this rendering, e.g. `--set plots.learning_rates=all` (repeatable;
+    /// only plots.* keys; same checks as the spec).
+    #[arg(long = "set", value_name = "plots.KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// Which results folder to analyse.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
     /// A results folder written by a sweep, e.g. results/digits-sweep.
     #[arg(value_name = "RESULTS_DIR")]
     pub dir: PathBuf,

@@ -1,19 +1,20 @@
-//! Data preparation shared by the trade-off charts: a value of the run analysis against batch size, one
-//! series per grid learning rate (the k-th smallest rate of every batch size, so scaled rates line up;
-//! mean over repeats, min to max as error bars) and one for the chosen rate of each batch size.
+//! Data preparation shared by the trade-off charts (a value of the run analysis against batch size): the
+//! chosen learning rate of every batch size as a dark line with dots in the batch sizes' colours and
+//! min-max error bars over repeats; with `plots.learning_rates = "all"` also one grey line per grid rate
+//! (the k-th smallest rate of every batch size, so scaled rates line up), lighter for smaller rates.
 
-use super::xy::{Draw, XySeries};
-use super::{EPOCH_COLOURS, INK, tint};
+use super::keys;
+use super::legend::{Entry, Mark};
+use super::select::rate_key;
+use super::xy::XySeries;
+use super::{Context, INK};
 use crate::analysis::{Analysis, RunAnalysis, stats};
-use crate::plan::SweepPlan;
-use crate::spec::LrScaling;
-use plotters::style::RGBColor;
+use crate::spec::RateChoice;
 
 /// A value of a run, when it has one.
 pub type Value = fn(&RunAnalysis) -> Option<f64>;
 
-/// The rank of `run`'s learning rate among the rates of its batch size (0 = smallest): with lr scaling
-/// every batch size has its own rates, and the rank names the grid rate they were scaled from.
+/// The rank of `run`'s learning rate among the rates of its batch size (0 = smallest).
 pub fn rank(runs: &[RunAnalysis], run: &RunAnalysis) -> usize {
     let mut rates: Vec<u64> =
         runs.iter().filter(|r| r.batch_size == run.batch_size).map(|r| r.learning_rate.to_bits()).collect();
@@ -22,30 +23,7 @@ pub fn rank(runs: &[RunAnalysis], run: &RunAnalysis) -> usize {
     rates.iter().position(|&r| r == run.learning_rate.to_bits()).unwrap_or(0)
 }
 
-/// Legend labels of the grid rates, smallest first: `lr = 0.1`, or with scaling `0.1·√(B/32)`.
-pub fn rate_labels(sweep: &SweepPlan, ranks: usize) -> Vec<String> {
-    let mut grid = sweep.learning_rates.clone();
-    grid.sort_by(f64::total_cmp);
-    if grid.len() != ranks {
-        return (1..=ranks).map(|i| format!("rate #{i}")).collect();
-    }
-    let base = sweep.base_batch_size;
-    grid.iter()
-        .map(|g| match sweep.lr_scaling {
-            LrScaling::None => format!("lr = {g}"),
-            LrScaling::Linear => format!("lr = {g}·B/{base}"),
-            LrScaling::Sqrt => format!("lr = {g}·√(B/{base})"),
-        })
-        .collect()
-}
-
-/// Colour of the `i`-th of `n` learning rates: light to dark blue.
-pub fn rate_colour(i: usize, n: usize) -> RGBColor {
-    let weight = if n <= 1 { 1.0 } else { 0.3 + 0.7 * i as f64 / (n - 1) as f64 };
-    tint(EPOCH_COLOURS[2], weight)
-}
-
-/// (batch size, mean, min, max) of `value` over the runs `runs` that all have it, by batch size.
+/// (batch size, mean, min, max) of `value` over the runs that all have it, by batch size.
 pub fn points<'a>(runs: impl Iterator<Item = &'a RunAnalysis>, value: Value) -> Vec<(f64, f64, f64, f64)> {
     let runs: Vec<&RunAnalysis> = runs.collect();
     let mut sizes: Vec<usize> = runs.iter().map(|r| r.batch_size).collect();
@@ -62,38 +40,47 @@ pub fn points<'a>(runs: impl Iterator<Item = &'a RunAnalysis>, value: Value) -> 
         .collect()
 }
 
-/// A line through (b, mean) with min-max error bars when `errors`.
-pub fn series(points: &[(f64, f64, f64, f64)], colour: RGBColor, draw: Draw, errors: bool) -> XySeries {
-    XySeries {
-        colour,
-        points: points.iter().map(|p| (p.0, p.1)).collect(),
-        errors: if errors { points.iter().map(|p| (p.0, p.2, p.3)).collect() } else { Vec::new() },
-        draw,
-    }
-}
-
-/// One series per learning rate (only when there are several), then the chosen rate of every batch size
-/// in ink; with their legend labels.
-pub fn lines(analysis: &Analysis, sweep: &SweepPlan, value: Value, errors: bool) -> Vec<(XySeries, String)> {
+/// The series of `value` against batch size and their legend entries; empty when no batch size has it.
+pub fn lines(ctx: &Context<'_>, value: Value, errors: bool) -> (Vec<XySeries>, Vec<Entry>) {
+    let analysis = ctx.analysis;
     let runs = &analysis.runs;
     let ranks: Vec<usize> = runs.iter().map(|r| rank(runs, r)).collect();
     let n = ranks.iter().max().map_or(0, |m| m + 1);
-    let labels = rate_labels(sweep, n);
-    let mut out = Vec::new();
-    if n > 1 {
-        for (i, label) in labels.iter().enumerate() {
+    let (mut series, mut legend) = (Vec::new(), Vec::new());
+    if n > 1 && ctx.plots.learning_rates == RateChoice::All {
+        let labels = keys::rates(&ctx.results.settings.sweep, n, Mark::Line(super::draw::Dash::Solid));
+        for (i, entry) in labels.into_iter().enumerate() {
             let p = points(runs.iter().zip(&ranks).filter(|(_, k)| **k == i).map(|(r, _)| r), value);
             if !p.is_empty() {
-                out.push((series(&p, rate_colour(i, n), Draw::Line, false), label.clone()));
+                let mut line = XySeries::line(rate_key(i, n), p.iter().map(|p| (p.0, p.1)).collect());
+                (line.width, line.dots) = (1.6, 2.5);
+                series.push(line);
+                legend.push(entry);
             }
         }
     }
     let best = points(runs.iter().filter(|r| chosen(analysis, r)), value);
     if !best.is_empty() {
-        let label = if n > 1 { "best lr per batch size".to_string() } else { labels.concat() };
-        out.push((series(&best, INK, Draw::Line, errors), label));
+        let mut line = XySeries::line(INK, best.iter().map(|p| (p.0, p.1)).collect());
+        line.dots = 5.0;
+        line.dot_colours = best.iter().map(|p| ctx.palette.colour(p.0 as usize)).collect();
+        if errors {
+            line.errors = best.iter().map(|p| (p.0, p.2, p.3)).collect();
+        }
+        let label = if n > 1 { "chosen rate of each batch size" } else { "mean over repeats" };
+        legend.push(Entry::new(label, INK, Mark::Line(super::draw::Dash::Solid)));
+        series.push(line);
     }
-    out
+    (series, legend)
+}
+
+/// The batch sizes that have a point in `series`.
+pub fn sizes(series: &[XySeries]) -> Vec<usize> {
+    let mut sizes: Vec<usize> =
+        series.iter().filter(|s| !s.guide).flat_map(|s| s.points.iter().map(|p| p.0 as usize)).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
 }
 
 /// Whether `run` is at the chosen learning rate of its batch size.

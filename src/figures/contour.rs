@@ -1,14 +1,14 @@
-//! The loss field of the landscape chart: the grid as colour-map values, filled contour bands and contour
-//! lines, and the (viridis) colour map.
+//! The loss field of the landscape chart: the grid as colour-map values, refined by bilinear
+//! interpolation to a few pixels per cell, and from that one refined grid both the filled contour bands
+//! (each cell filled by the band of its centre) and the contour lines (marching squares), so bands and
+//! lines agree to within a refined cell.
 
-use super::tint;
+use super::palette::{tint, viridis};
 use crate::schema::LandscapeRecord;
 use plotters::style::RGBColor;
 
 /// Filled contour bands.
 pub const LEVELS: usize = 12;
-/// Grid cells are split this many times along each axis (bilinear) so band edges are smooth.
-const SUBDIVIDE: usize = 3;
 /// The colour map weight kept against white, so the paths stand out.
 const MAP_WEIGHT: f64 = 0.8;
 
@@ -16,6 +16,7 @@ const MAP_WEIGHT: f64 = 0.8;
 pub type Band = ((f64, f64), (f64, f64), usize);
 
 /// The loss on a regular grid, as colour-map values (log loss when the range spans more than a decade).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// Grid coordinates along the first axis, increasing.
     pub xs: Vec<f64>,
@@ -25,12 +26,14 @@ pub struct Field {
     pub values: Vec<f64>,
     /// Values are ln(loss).
     pub log: bool,
-    /// Smallest and largest value.
+    /// Smallest value.
     pub lo: f64,
+    /// Largest value.
     pub hi: f64,
 }
 
 impl Field {
+    /// The field of a complete grid of finite losses; none when the points do not form one.
     pub fn new(points: &[LandscapeRecord]) -> Option<Field> {
         let mut points: Vec<&LandscapeRecord> = points.iter().filter(|p| p.loss.is_finite()).collect();
         points.sort_by(|a, b| a.w0.total_cmp(&b.w0).then(a.w1.total_cmp(&b.w1)));
@@ -55,8 +58,46 @@ impl Field {
         Some(Field { xs, ys, values, log, lo, hi })
     }
 
+    /// The value at grid point (i, j).
     pub fn at(&self, i: usize, j: usize) -> f64 {
         self.values[i * self.ys.len() + j]
+    }
+
+    /// The grid point with the lowest value.
+    pub fn minimum(&self) -> (f64, f64) {
+        let k =
+            (0..self.values.len()).min_by(|&a, &b| self.values[a].total_cmp(&self.values[b])).unwrap_or(0);
+        (self.xs[k / self.ys.len()], self.ys[k % self.ys.len()])
+    }
+
+    /// The same field with every cell split `factor` times along each axis, values interpolated
+    /// bilinearly (so the refined field passes through every original grid value).
+    pub fn refined(&self, factor: usize) -> Field {
+        let factor = factor.max(1);
+        let fine = |axis: &[f64]| -> Vec<f64> {
+            let mut out: Vec<f64> = axis
+                .windows(2)
+                .flat_map(|w| (0..factor).map(move |k| w[0] + (w[1] - w[0]) * k as f64 / factor as f64))
+                .collect();
+            out.push(axis[axis.len() - 1]);
+            out
+        };
+        let (xs, ys) = (fine(&self.xs), fine(&self.ys));
+        let split = |k: usize, len: usize| {
+            let cell = (k / factor).min(len - 2);
+            (cell, (k - cell * factor) as f64 / factor as f64)
+        };
+        let mut values = Vec::with_capacity(xs.len() * ys.len());
+        for a in 0..xs.len() {
+            let (i, u) = split(a, self.xs.len());
+            for b in 0..ys.len() {
+                let (j, v) = split(b, self.ys.len());
+                let low = self.at(i, j) * (1.0 - v) + self.at(i, j + 1) * v;
+                let high = self.at(i + 1, j) * (1.0 - v) + self.at(i + 1, j + 1) * v;
+                values.push(low * (1.0 - u) + high * u);
+            }
+        }
+        Field { xs, ys, values, ..self.clone() }
     }
 
     /// The band of value `v`.
@@ -74,44 +115,21 @@ impl Field {
         if self.log { v.exp() } else { v }
     }
 
-    /// Colour-map value of a loss.
-    pub fn value(&self, loss: f64) -> f64 {
-        if self.log { loss.ln() } else { loss }
-    }
-
-    /// Filled bands as rectangles: cells split [`SUBDIVIDE`] times (bilinear), runs of one band along w0
-    /// merged into one rectangle. Returns ((x0, y0), (x1, y1), band).
+    /// Filled bands as rectangles, one per run of cells of one band along the first axis: each cell takes
+    /// the band of the mean of its four corners.
     pub fn bands(&self) -> Vec<Band> {
-        let (nx, ny) = ((self.xs.len() - 1) * SUBDIVIDE, (self.ys.len() - 1) * SUBDIVIDE);
-        let coord = |axis: &[f64], k: usize| {
-            let (cell, part) = (k / SUBDIVIDE, (k % SUBDIVIDE) as f64 / SUBDIVIDE as f64);
-            if cell + 1 >= axis.len() {
-                axis[axis.len() - 1]
-            } else {
-                axis[cell] + part * (axis[cell + 1] - axis[cell])
-            }
-        };
-        // Value at the centre of sub-cell (a, b).
-        let sample = |a: usize, b: usize| {
-            let (u, v) = ((a as f64 + 0.5) / SUBDIVIDE as f64, (b as f64 + 0.5) / SUBDIVIDE as f64);
-            let (i, j) = (u.floor() as usize, v.floor() as usize);
-            let (fu, fv) = (u - i as f64, v - j as f64);
-            let (p, q) = (
-                self.at(i, j) * (1.0 - fv) + self.at(i, j + 1) * fv,
-                self.at(i + 1, j) * (1.0 - fv) + self.at(i + 1, j + 1) * fv,
-            );
-            p * (1.0 - fu) + q * fu
-        };
         let mut out = Vec::new();
-        for b in 0..ny {
-            let (y0, y1) = (coord(&self.ys, b), coord(&self.ys, b + 1));
+        for j in 0..self.ys.len() - 1 {
+            let centre = |i: usize| {
+                (self.at(i, j) + self.at(i + 1, j) + self.at(i, j + 1) + self.at(i + 1, j + 1)) / 4.0
+            };
             let mut start = 0;
-            let mut band = self.level(sample(0, b));
-            for a in 1..=nx {
-                let next = if a < nx { Some(self.level(sample(a, b))) } else { None };
+            let mut band = self.level(centre(0));
+            for i in 1..=self.xs.len() - 1 {
+                let next = (i < self.xs.len() - 1).then(|| self.level(centre(i)));
                 if next != Some(band) {
-                    out.push(((coord(&self.xs, start), y0), (coord(&self.xs, a), y1), band));
-                    start = a;
+                    out.push(((self.xs[start], self.ys[j]), (self.xs[i], self.ys[j + 1]), band));
+                    start = i;
                     band = next.unwrap_or(band);
                 }
             }
@@ -119,7 +137,7 @@ impl Field {
         out
     }
 
-    /// Line segments where the field crosses `t` (marching squares on the grid).
+    /// Line segments where the field crosses `t` (marching squares).
     pub fn contour(&self, t: f64) -> Vec<[(f64, f64); 2]> {
         let mut segments = Vec::new();
         for i in 0..self.xs.len() - 1 {
@@ -145,29 +163,57 @@ impl Field {
     }
 }
 
-/// Viridis, sampled at nine points.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (68, 1, 84),
-    (71, 44, 122),
-    (59, 81, 139),
-    (44, 113, 142),
-    (33, 144, 141),
-    (39, 173, 129),
-    (92, 200, 99),
-    (170, 220, 50),
-    (253, 231, 37),
-];
-
-/// The colour map at `t` in [0, 1], lightened by [`MAP_WEIGHT`].
-pub fn viridis(t: f64) -> RGBColor {
-    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
-    let k = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    let f = x - k as f64;
-    let mix = |a: u8, b: u8| (f64::from(a) * (1.0 - f) + f64::from(b) * f).round() as u8;
-    let (a, b) = (VIRIDIS[k], VIRIDIS[k + 1]);
-    tint(RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2)), MAP_WEIGHT)
+/// The colour of band `k`: viridis lightened, or a grey ramp when the batch sizes use viridis already.
+pub fn band_colour(k: usize, grey: bool) -> RGBColor {
+    let t = (k as f64 + 0.5) / LEVELS as f64;
+    if grey {
+        let v = (235.0 - 150.0 * (1.0 - t)).round() as u8;
+        return RGBColor(v, v, v);
+    }
+    tint(viridis(t), MAP_WEIGHT)
 }
 
-pub fn band_colour(k: usize) -> RGBColor {
-    viridis((k as f64 + 0.5) / LEVELS as f64)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<LandscapeRecord> {
+        let c = |k: usize| k as f64 / (n - 1) as f64;
+        (0..n)
+            .flat_map(|i| (0..n).map(move |j| (c(i), c(j))))
+            .map(|(w0, w1)| LandscapeRecord { w0, w1, loss: f(w0, w1) })
+            .collect()
+    }
+
+    #[test]
+    fn refinement_keeps_the_grid_values_and_interpolates_between() {
+        let field = Field::new(&grid(3, |x, y| 1.0 + x + 2.0 * y)).unwrap();
+        let fine = field.refined(4);
+        assert_eq!((fine.xs.len(), fine.ys.len()), (9, 9));
+        assert_eq!(fine.at(4, 8), field.at(1, 2));
+        // A bilinear field is reproduced exactly.
+        assert!((fine.at(3, 5) - (1.0 + 0.375 + 2.0 * 0.625)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bands_and_lines_of_one_refined_grid_agree() {
+        // A radial bowl: every contour segment lies in cells whose centre bands straddle its level.
+        let field =
+            Field::new(&grid(11, |x, y| 1.0 + (x - 0.5).powi(2) + (y - 0.5).powi(2))).unwrap().refined(6);
+        let t = field.threshold(5);
+        let cell = field.xs[1] - field.xs[0];
+        let bands = field.bands();
+        for [a, _] in field.contour(t) {
+            let near = |k: usize| {
+                bands.iter().any(|b| {
+                    b.2 == k
+                        && a.0 >= b.0.0 - cell
+                        && a.0 <= b.1.0 + cell
+                        && a.1 >= b.0.1 - cell
+                        && a.1 <= b.1.1 + cell
+                })
+            };
+            assert!(near(4) && near(5), "segment at {a:?} not between bands 4 and 5");
+        }
+    }
 }

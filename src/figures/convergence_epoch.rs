@@ -1,65 +1,58 @@
 //! convergence_epoch: full training loss (solid) and test loss (dashed) after every epoch, one colour per
-//! batch size, mean over repeats with a shaded band.
+//! batch size at its chosen learning rate (or every rate), mean over repeats with a shaded band; failed
+//! configurations repeat by repeat, marked where they diverged.
 
-use super::frame::{BandChart, BandLine, Entry, Mark, band_name, loss_name};
-use super::series::{Group, groups, mean_series};
-use super::{BAND_KEY, Context, Figure};
+use super::band::{BandChart, curves};
+use super::draw::Dash;
+use super::legend::{Entry, Mark};
+use super::{Context, GUIDE, INK, Rendered, keys, select};
 use crate::error::Result;
-use crate::spec::Band;
+use crate::records::RunRecords;
 
-/// The figure, or none without epoch records.
-pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
-    let groups = groups(ctx.results);
+const NAME: &str = "convergence_epoch";
+
+/// Adds the figure, or says why there is none.
+pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
+    let configs = select::configs(ctx);
     let band = ctx.plots.band;
-    let mut lines = Vec::new();
-    let mut legend = Vec::new();
+    let mut all = Vec::new();
     let mut has_test = false;
-    for g in &groups {
-        lines.push(BandLine {
-            colour: g.colour,
-            points: series(g, band, |e| Some(e.train_loss)),
-            dashed: false,
+    for c in &configs {
+        all.extend(curves(c, band, Dash::Solid, |r: &RunRecords| {
+            r.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect()
+        }));
+        let test = curves(c, band, Dash::Dashed, |r: &RunRecords| {
+            r.epochs.iter().filter_map(|e| Some((e.epoch as f64, e.test_loss?))).collect()
         });
-        let test = series(g, band, |e| e.test_loss);
-        if !test.is_empty() {
-            has_test = true;
-            lines.push(BandLine { colour: g.colour, points: test, dashed: true });
-        }
-        legend.push(Entry::new(&g.label, g.colour, Mark::Line));
+        has_test |= !test.is_empty();
+        all.extend(test);
     }
-    if lines.iter().all(|l| l.points.is_empty()) {
-        return Ok(Vec::new());
+    if all.is_empty() {
+        out.skip(NAME, "no run has per-epoch records");
+        return Ok(());
     }
-    legend.push(Entry::new("training loss", super::INK, Mark::Line));
+    let mut legend = keys::configs(ctx, &configs, Mark::Line(Dash::Solid));
+    let at = legend.entries.iter().position(|e| e.mark == Mark::Cross).unwrap_or(legend.entries.len());
+    let mut styles = vec![Entry::line("training loss", INK)];
     if has_test {
-        legend.push(Entry::new("test loss", super::INK, Mark::Dashed));
+        styles.push(Entry::new("test loss", INK, Mark::Line(Dash::Dashed)));
     }
-    legend.push(Entry::new(band_name(band), BAND_KEY, Mark::Band));
-    let repeats = groups.iter().map(|g| g.runs.len()).max().unwrap_or(0);
+    styles.push(Entry::new(super::band_name(band), GUIDE, Mark::Band));
+    legend.entries.splice(at..at, styles);
     let chart = BandChart {
-        title: "Training and test loss per epoch, by batch size".into(),
+        title: "Training and test loss per epoch".into(),
         x_desc: "epoch (passes over the training set)".into(),
-        y_desc: format!("loss ({}{})", loss_name(ctx.results), if ctx.plots.log_y { ", log" } else { "" }),
+        y_desc: format!("loss ({}{})", ctx.loss_name(), ctx.log_note()),
         log_y: ctx.plots.log_y,
-        lines,
+        curves: all,
         legend,
     };
     let caption = format!(
-        "Full training loss (solid) and test loss (dashed) after each epoch; mean of {repeats} repeat(s), band {}.",
-        band_name(band)
+        "Full training loss (solid) and test loss (dashed) after each epoch, {}; {}.{}",
+        super::rates_shown(ctx),
+        super::repeats_note(ctx),
+        super::failed_note(&configs)
     );
-    Ok(vec![ctx.figure("convergence_epoch", caption, &chart)?])
-}
-
-fn series(
-    g: &Group<'_>,
-    band: Band,
-    value: impl Fn(&crate::schema::EpochRecord) -> Option<f64>,
-) -> Vec<(f64, super::series::Spread)> {
-    let per_run: Vec<Vec<(f64, f64)>> = g
-        .runs
-        .iter()
-        .map(|r| r.epochs.iter().filter_map(|e| value(e).map(|v| (e.epoch as f64, v))).collect())
-        .collect();
-    mean_series(&per_run, band)
+    out.figures.push(ctx.figure(NAME, caption, &chart)?);
+    Ok(())
 }

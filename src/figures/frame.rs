@@ -1,249 +1,232 @@
-//! The frame every chart shares: a title, the plot area, a legend column on the right (so the legend never
-//! covers a line), styled axes, and the mean-with-band line chart used by the convergence figures.
+//! The plot frame every chart shares: data to pixels through two [`Axis`]es, the grid, the axes with their
+//! tick labels (thinned where they would overlap) and descriptions, and clipped lines, bands, error bars
+//! and dots. Nothing drawn through a frame leaves its rectangle; nothing non-finite is drawn.
 
-use super::series::Spread;
-use super::{
-    DrawResult, GRID, INK, LABEL_SIZE, LEGEND_SIZE, LEGEND_WIDTH, Style, TICK_SIZE, TITLE_SIZE, fail,
-};
-use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use super::axis::Axis;
+use super::clip::{self, Rect};
+use super::draw::{self, Anchor, Area, Stroke};
+use super::{DrawResult, GRID, INK, LABEL_SIZE, Style, TICK_SIZE, fail};
 use plotters::prelude::*;
-use std::ops::Range;
 
-/// How a legend entry is drawn.
+/// Length of a tick mark, SVG units.
+const TICK: f64 = 5.0;
+/// Gap between a tick mark and its label, SVG units.
+const GAP: f64 = 4.0;
+
+/// A plot rectangle with its two axes.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The plot rectangle, pixels.
+    pub rect: Rect,
+    /// Horizontal axis.
+    pub x: Axis,
+    /// Vertical axis.
+    pub y: Axis,
+}
+
+/// Which tick labels and descriptions a frame draws (small multiples label only their outer edges).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Mark {
-    /// A solid line.
-    Line,
-    /// A dashed line.
-    Dashed,
-    /// A faint thin line.
-    Faint,
-    /// A filled dot.
-    Dot,
-    /// A shaded square.
-    Band,
+pub struct Labels {
+    /// Tick labels under the frame.
+    pub x: bool,
+    /// Tick labels left of the frame.
+    pub y: bool,
+    /// Grid lines across the frame.
+    pub grid: bool,
 }
 
-/// One line of a legend.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    /// Text.
-    pub label: String,
-    /// Colour.
-    pub colour: RGBColor,
-    /// Symbol.
-    pub mark: Mark,
+/// Room the tick labels and axis descriptions need around a frame, pixels: (left, bottom, right, top).
+pub fn margins(x: &Axis, y: &Axis, s: &Style) -> (f64, f64, f64, f64) {
+    let widest = y.ticks.iter().map(|t| draw::measure(&t.1, TICK_SIZE, s).0).fold(0.0, f64::max);
+    let label_h = s.line(TICK_SIZE);
+    let desc_h = s.line(LABEL_SIZE);
+    let last_x = x.ticks.last().map_or(0.0, |t| draw::measure(&t.1, TICK_SIZE, s).0);
+    let left = widest + s.px(TICK + GAP) + desc_h + s.px(10.0);
+    let bottom = label_h + s.px(TICK + GAP) + desc_h + s.px(10.0);
+    (left, bottom, last_x / 2.0 + s.px(4.0), label_h / 2.0 + s.px(2.0))
 }
 
-impl Entry {
-    /// An entry.
-    pub fn new(label: impl Into<String>, colour: RGBColor, mark: Mark) -> Self {
-        Entry { label: label.into(), colour, mark }
+/// `body` less the margins of `x` and `y`: where the data go.
+pub fn inside(body: Rect, x: &Axis, y: &Axis, s: &Style) -> Rect {
+    let (left, bottom, right, top) = margins(x, y, s);
+    Rect { x0: body.x0 + left, y0: body.y0 + top, x1: body.x1 - right, y1: body.y1 - bottom }
+}
+
+impl Frame {
+    /// The pixel position of (x, y), which may lie outside the rectangle; none for a value an axis cannot
+    /// place.
+    pub fn at(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        let (fx, fy) = (self.x.frac(x)?, self.y.frac(y)?);
+        let r = &self.rect;
+        Some((r.x0 + fx * r.width(), r.y1 - fy * r.height()))
     }
-}
 
-/// A drawing area in pixel coordinates.
-pub type Area<DB> = DrawingArea<DB, Shift>;
-
-/// Splits `root` into the area under the title and the legend column; returns (plot, legend).
-pub fn layout<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    s: &Style,
-) -> Result<(Area<DB>, Area<DB>), String> {
-    let area = root.titled(title, s.font(TITLE_SIZE)).map_err(fail)?;
-    let width = area.dim_in_pixel().0 as i32;
-    Ok(area.split_horizontally(width - s.px(LEGEND_WIDTH)))
-}
-
-/// A chart builder with the house margins and label areas.
-pub fn builder<'a, 'b, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    s: &Style,
-) -> ChartBuilder<'a, 'b, DB> {
-    let mut b = ChartBuilder::on(area);
-    b.margin(s.px(12)).x_label_area_size(s.px(52)).y_label_area_size(s.px(78));
-    b
-}
-
-/// Styles and draws the axes: light grid, labelled axes.
-pub fn axes<DB, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    x: &str,
-    y: &str,
-    s: &Style,
-) -> DrawResult
-where
-    DB: DrawingBackend,
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .x_desc(x)
-        .y_desc(y)
-        .label_style(s.font(TICK_SIZE))
-        .axis_desc_style(s.font(LABEL_SIZE))
-        .bold_line_style(GRID.stroke_width(s.stroke(1.0)))
-        .light_line_style(TRANSPARENT)
-        .axis_style(INK.stroke_width(s.stroke(1.0)))
-        .x_labels(8)
-        .y_labels(8)
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
-        .draw()
-        .map_err(fail)
-}
-
-/// Draws `entries` down the legend column.
-pub fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry], s: &Style) -> DrawResult {
-    let (x0, x1, x2) = (s.px(6), s.px(36), s.px(44));
-    for (i, e) in entries.iter().enumerate() {
-        let y = s.px(34.0 + 24.0 * i as f64);
-        let line = e.colour.stroke_width(s.stroke(if e.mark == Mark::Faint { 1.0 } else { 2.5 }));
-        match e.mark {
-            Mark::Line | Mark::Faint => area.draw(&PathElement::new(vec![(x0, y), (x1, y)], line)),
-            Mark::Dashed => (0..3).try_for_each(|k| {
-                let a = x0 + k * (x1 - x0) / 3;
-                area.draw(&PathElement::new(vec![(a, y), (a + (x1 - x0) / 5, y)], line))
-            }),
-            Mark::Dot => area.draw(&Circle::new(((x0 + x1) / 2, y), s.px(4.5), e.colour.filled())),
-            Mark::Band => area
-                .draw(&Rectangle::new([(x0, y - s.px(7)), (x1, y + s.px(7))], e.colour.mix(0.25).filled())),
+    /// Where to mark the end of a curve that ends at its last finite point `points`' last: the end of its
+    /// last visible piece, else that point pulled onto the frame (a run that left the plot for good).
+    pub fn end_mark(&self, pieces: &[Vec<(f64, f64)>], points: &[(f64, f64)]) -> Option<(f64, f64)> {
+        if let Some(end) = pieces.last().and_then(|p| p.last()) {
+            return Some(*end);
         }
-        .map_err(fail)?;
-        let text = s.font(LEGEND_SIZE).pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Left,
-            plotters::style::text_anchor::VPos::Center,
-        ));
-        area.draw_text(&e.label, &text, (x2, y)).map_err(fail)?;
+        let last = points.iter().rev().find(|p| p.0.is_finite() && p.1.is_finite())?;
+        let r = self.rect;
+        let x = self.x.frac(last.0).map(|f| r.x0 + f.clamp(0.0, 1.0) * r.width())?;
+        let y = self.y.frac(last.1).map_or(r.y1, |f| r.y1 - f.clamp(0.0, 1.0) * r.height());
+        Some((x, y))
     }
-    Ok(())
-}
 
-/// A mean line over repeats with its band.
-pub struct BandLine {
-    /// Colour.
-    pub colour: RGBColor,
-    /// (x, spread of y) points.
-    pub points: Vec<(f64, Spread)>,
-    /// Dashed (test loss) instead of solid.
-    pub dashed: bool,
-}
-
-/// A chart of mean lines with bands.
-pub struct BandChart {
-    /// Title.
-    pub title: String,
-    /// x axis description, with unit.
-    pub x_desc: String,
-    /// y axis description, with unit.
-    pub y_desc: String,
-    /// Logarithmic y axis.
-    pub log_y: bool,
-    /// The lines, drawn in order.
-    pub lines: Vec<BandLine>,
-    /// The legend.
-    pub legend: Vec<Entry>,
-}
-
-impl super::Chart for BandChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let (plot, side) = layout(root, &self.title, s)?;
-        let all = || self.lines.iter().flat_map(|l| l.points.iter());
-        let x = range(all().map(|p| p.0), false);
-        let y = range(all().flat_map(|p| [p.1.low, p.1.high, p.1.mean]), self.log_y);
-        if self.log_y {
-            self.draw_lines(&plot, x, y.clone().log_scale(), y.start, s)?;
-        } else {
-            self.draw_lines(&plot, x, y.clone(), y.start, s)?;
+    /// The grid, the axis lines, the ticks and (as `labels` says) their labels.
+    pub fn axes<DB: DrawingBackend>(&self, area: &Area<DB>, labels: Labels, s: &Style) -> DrawResult {
+        let r = self.rect;
+        let grid = GRID.stroke_width(s.stroke(1.0));
+        let ink = INK.stroke_width(s.stroke(1.0));
+        let line = |a: (f64, f64), b: (f64, f64), style: ShapeStyle| {
+            let path =
+                vec![(a.0.round() as i32, a.1.round() as i32), (b.0.round() as i32, b.1.round() as i32)];
+            area.draw(&PathElement::new(path, style)).map_err(fail)
+        };
+        let xs: Vec<(f64, &str)> = self.ticks(&self.x, true);
+        let ys: Vec<(f64, &str)> = self.ticks(&self.y, false);
+        for &(px, _) in xs.iter().filter(|_| labels.grid) {
+            line((px, r.y0), (px, r.y1), grid)?;
         }
-        legend(&side, &self.legend, s)
-    }
-}
-
-impl BandChart {
-    fn draw_lines<DB, Y>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        x: Range<f64>,
-        y: Y,
-        floor: f64,
-        s: &Style,
-    ) -> DrawResult
-    where
-        DB: DrawingBackend,
-        Y: AsRangedCoord<Value = f64>,
-        Y::CoordDescType: ValueFormatter<f64> + Ranged<ValueType = f64>,
-    {
-        let mut chart = builder(area, s).build_cartesian_2d(x, y).map_err(fail)?;
-        axes(&mut chart, &self.x_desc, &self.y_desc, s)?;
-        let clamp = |v: f64| v.max(floor);
-        for line in &self.lines {
-            let mut band: Vec<(f64, f64)> = line.points.iter().map(|(x, p)| (*x, clamp(p.high))).collect();
-            band.extend(line.points.iter().rev().map(|(x, p)| (*x, clamp(p.low))));
-            chart
-                .draw_series(std::iter::once(Polygon::new(band, line.colour.mix(0.15).filled())))
-                .map_err(fail)?;
+        for &(py, _) in ys.iter().filter(|_| labels.grid) {
+            line((r.x0, py), (r.x1, py), grid)?;
         }
-        for line in &self.lines {
-            let points = line.points.iter().map(|(x, p)| (*x, clamp(p.mean)));
-            let style = line.colour.stroke_width(s.stroke(2.0));
-            if line.dashed {
-                chart.draw_series(DashedLineSeries::new(points, s.px(7), s.px(5), style)).map_err(fail)?;
-            } else {
-                chart.draw_series(LineSeries::new(points, style)).map_err(fail)?;
+        line((r.x0, r.y1), (r.x1, r.y1), ink)?;
+        line((r.x0, r.y0), (r.x0, r.y1), ink)?;
+        let (tick, gap) = (s.px(TICK), s.px(TICK + GAP));
+        for &(px, _) in &xs {
+            line((px, r.y1), (px, r.y1 + tick), ink)?;
+        }
+        for &(py, _) in &ys {
+            line((r.x0 - tick, py), (r.x0, py), ink)?;
+        }
+        if labels.x {
+            let widths: Vec<f64> =
+                xs.iter().map(|t| draw::measure(t.1, TICK_SIZE, s).0 + s.px(8.0)).collect();
+            for (i, &(px, label)) in xs.iter().enumerate().filter(|(i, _)| i % stride(&xs, &widths) == 0) {
+                let _ = i;
+                draw::text(area, label, (px, r.y1 + gap), TICK_SIZE, Anchor::Top, s)?;
             }
+        }
+        if labels.y {
+            let heights = vec![s.line(TICK_SIZE); ys.len()];
+            for &(py, label) in
+                ys.iter().enumerate().filter(|(i, _)| i % stride(&ys, &heights) == 0).map(|(_, t)| t)
+            {
+                draw::text(area, label, (r.x0 - gap, py), TICK_SIZE, Anchor::Right, s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The axis descriptions: `x` centred under the tick labels of `plot`, `y` rotated at the left edge of
+    /// `body` (the room [`margins`] left for it); each shrunk, if need be, to fit along its side.
+    pub fn descriptions<DB: DrawingBackend>(
+        area: &Area<DB>,
+        body: Rect,
+        plot: Rect,
+        x: &str,
+        y: &str,
+        s: &Style,
+    ) -> DrawResult {
+        let label_h = s.line(TICK_SIZE);
+        let desc_h = s.line(LABEL_SIZE);
+        let x_size = draw::fitting(x, LABEL_SIZE, plot.width() + 2.0 * s.px(40.0), s);
+        let x_at = ((plot.x0 + plot.x1) / 2.0, plot.y1 + s.px(TICK + GAP) + label_h + s.px(5.0));
+        draw::text(area, x, x_at, x_size, Anchor::Top, s)?;
+        let y_size = draw::fitting(y, LABEL_SIZE, plot.height() + s.px(20.0), s);
+        let y_at = (body.x0 + s.px(4.0) + desc_h / 2.0, (plot.y0 + plot.y1) / 2.0);
+        draw::vertical_text(area, y, y_at, y_size, s)
+    }
+
+    /// Tick positions in pixels (along the axis) with their labels, the ticks inside the range only.
+    fn ticks<'a>(&self, axis: &'a Axis, horizontal: bool) -> Vec<(f64, &'a str)> {
+        let r = self.rect;
+        axis.ticks
+            .iter()
+            .filter_map(|(v, label)| {
+                let f = axis.frac(*v).filter(|f| (-1e-9..=1.0 + 1e-9).contains(f))?;
+                Some((if horizontal { r.x0 + f * r.width() } else { r.y1 - f * r.height() }, label.as_str()))
+            })
+            .collect()
+    }
+
+    /// A line through `points`, clipped to the frame and broken at values it cannot place; returns the
+    /// visible pieces.
+    pub fn line<DB: DrawingBackend>(
+        &self,
+        area: &Area<DB>,
+        points: &[(f64, f64)],
+        stroke: Stroke,
+        s: &Style,
+    ) -> Result<Vec<Vec<(f64, f64)>>, String> {
+        let mapped: Vec<Option<(f64, f64)>> = points.iter().map(|p| self.at(p.0, p.1)).collect();
+        let pieces = clip::polyline(&mapped, self.rect);
+        draw::pieces(area, &pieces, stroke, s)?;
+        Ok(pieces)
+    }
+
+    /// A shaded band between `low` and `high` at each x, clipped to the frame; a low edge a log axis cannot
+    /// place (<= 0) runs off the bottom.
+    pub fn band<DB: DrawingBackend>(
+        &self,
+        area: &Area<DB>,
+        points: &[(f64, f64, f64)],
+        colour: RGBColor,
+    ) -> DrawResult {
+        const BAND_ALPHA: f64 = 0.16;
+        let below = self.rect.y1 + 10.0 * self.rect.height();
+        let edge = |x: f64, y: f64| {
+            let px = self.at(x, self.y.lo)?.0;
+            Some((px, self.at(x, y).map_or(below, |p| p.1)))
+        };
+        let usable: Vec<&(f64, f64, f64)> =
+            points.iter().filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite()).collect();
+        let mut polygon: Vec<(f64, f64)> = usable.iter().filter_map(|p| edge(p.0, p.2)).collect();
+        polygon.extend(usable.iter().rev().filter_map(|p| edge(p.0, p.1)));
+        draw::fill_alpha(area, &clip::polygon(&polygon, self.rect), colour, BAND_ALPHA)
+    }
+
+    /// Vertical error bars (x, low, high), clipped to the frame.
+    pub fn error_bars<DB: DrawingBackend>(
+        &self,
+        area: &Area<DB>,
+        bars: &[(f64, f64, f64)],
+        stroke: Stroke,
+        s: &Style,
+    ) -> DrawResult {
+        for &(x, lo, hi) in bars {
+            let low = if self.y.log && lo <= 0.0 { self.y.lo } else { lo };
+            self.line(area, &[(x, low), (x, hi)], stroke, s)?;
+        }
+        Ok(())
+    }
+
+    /// Dots of `radius` at the points inside the frame.
+    pub fn dots<DB: DrawingBackend>(
+        &self,
+        area: &Area<DB>,
+        points: &[(f64, f64)],
+        radius: f64,
+        colour: RGBColor,
+        s: &Style,
+    ) -> DrawResult {
+        for p in points.iter().filter_map(|p| self.at(p.0, p.1)).filter(|p| self.rect.contains(*p)) {
+            draw::dot(area, p, radius, colour, s)?;
         }
         Ok(())
     }
 }
 
-/// The range of `values` with a margin: 5 % on a linear axis, a fifth of a decade on a log axis (where
-/// values <= 0 are ignored).
-pub fn range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && (!log || *v > 0.0))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !lo.is_finite() {
-        return if log { 0.1..1.0 } else { 0.0..1.0 };
-    }
-    if log {
-        let (lo, hi) = (lo.log10() - 0.2, hi.log10() + 0.2);
-        10f64.powf(lo)..10f64.powf(hi.max(lo + 0.5))
-    } else {
-        let pad = ((hi - lo) * 0.05).max(hi.abs().max(1e-9) * 1e-3);
-        (lo - pad)..(hi + pad)
-    }
-}
-
-/// A tick label: integers without decimals, others with up to four significant digits.
-pub fn tick(v: f64) -> String {
-    // Linear ticks are sums of steps, so zero can arrive as -2e-16; no chart here plots below 1e-12.
-    if v.abs() < 1e-12 || !v.is_finite() {
-        return "0".into();
-    }
-    if (v.abs() >= 1e5 || v.abs() < 1e-3) && v.fract() != 0.0 || v.abs() >= 1e7 {
-        return format!("{v:.0e}");
-    }
-    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
-}
-
-/// What the loss is, for axis labels.
-pub fn loss_name(results: &crate::records::Results) -> &'static str {
-    match results.settings.data.task {
-        crate::spec::Task::Classification => "cross-entropy",
-        crate::spec::Task::Regression => "mean squared error",
-    }
-}
-
-/// "min-max" or "+-1 std", for captions.
-pub fn band_name(band: crate::spec::Band) -> &'static str {
-    match band {
-        crate::spec::Band::Minmax => "min to max",
-        crate::spec::Band::Std => "mean ± 1 std",
-    }
+/// The smallest k such that labelling every k-th tick leaves no two labels overlapping: ticks at pixel
+/// positions `ticks[i].0`, labels `sizes[i]` long along the axis.
+fn stride(ticks: &[(f64, &str)], sizes: &[f64]) -> usize {
+    (1..ticks.len().max(1))
+        .find(|&k| {
+            let kept: Vec<usize> = (0..ticks.len()).step_by(k).collect();
+            kept.windows(2)
+                .all(|w| (ticks[w[1]].0 - ticks[w[0]].0).abs() >= (sizes[w[0]] + sizes[w[1]]) / 2.0)
+        })
+        .unwrap_or(1)
 }

@@ -1,53 +1,59 @@
 //! generalisation: final test accuracy and final test loss against batch size (Keskar et al. 2017 report
-//! that large batches generalise worse), one line per learning rate and the best rate in ink, with the
-//! repeats as min-max error bars.
+//! that large batches generalise worse), the chosen rate of each batch size (every rate in grey with
+//! `plots.learning_rates = "all"`), with the repeats as min-max error bars.
 
-use super::by_batch::{Value, lines};
-use super::frame::{Entry, Mark, loss_name};
-use super::xy::{Scale, XyChart};
-use super::{Context, Figure};
-use crate::analysis::Analysis;
+use super::by_batch::{Value, lines, sizes};
+use super::keys;
+use super::legend::Legend;
+use super::xy::{XScale, XyChart};
+use super::{Context, Rendered, select};
 use crate::error::Result;
 
-/// Two figures (accuracy, loss), each only when some run has its value.
-pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
-    let log = if ctx.plots.log_y { Scale::Log10 } else { Scale::Linear };
-    let loss_desc =
-        format!("final test loss ({}{})", loss_name(ctx.results), if ctx.plots.log_y { ", log" } else { "" });
-    let charts: [(&str, &str, String, Scale, Value); 2] = [
-        (
-            "generalisation_accuracy",
-            "Final test accuracy",
-            "final test accuracy".into(),
-            Scale::Linear,
-            |r| r.final_test_accuracy.filter(|_| !r.failed),
-        ),
-        ("generalisation_loss", "Final test loss", loss_desc, log, |r| {
+/// Adds the two figures (accuracy, loss), or says why one is missing.
+pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
+    let loss_desc = format!("final test loss ({}{})", ctx.loss_name(), ctx.log_note());
+    let charts: [(&str, &str, String, bool, Value); 2] = [
+        ("generalisation_accuracy", "Final test accuracy", "final test accuracy".into(), false, |r| {
+            r.final_test_accuracy.filter(|_| !r.failed)
+        }),
+        ("generalisation_loss", "Final test loss", loss_desc, ctx.plots.log_y, |r| {
             r.final_test_loss.filter(|l| l.is_finite() && !r.failed)
         }),
     ];
-    let mut out = Vec::new();
-    for (name, what, y_desc, y, value) in charts {
-        let drawn = lines(analysis, &ctx.results.settings.sweep, value, true);
-        if drawn.is_empty() {
+    let failed = keys::failures(&select::configs(ctx));
+    for (name, what, y_desc, y_log, value) in charts {
+        let regression = ctx.results.settings.data.task == crate::spec::Task::Regression;
+        if regression && name == "generalisation_accuracy" {
             continue;
         }
-        let legend = drawn.iter().map(|(s, label)| Entry::new(label, s.colour, Mark::Line)).collect();
+        let (series, entries) = lines(ctx, value, true);
+        let shown = sizes(&series);
+        if shown.len() < 2 {
+            let why = if ctx.analysis.runs.iter().all(|r| value(r).is_none()) {
+                "no run has it (regression, no test split, or every run failed)".to_string()
+            } else {
+                format!("only {} batch size has it: a single point", shown.len())
+            };
+            out.skip(name, format!("{what}: {why}"));
+            continue;
+        }
         let chart = XyChart {
             title: format!("{what} against batch size"),
-            x_desc: "batch size B (log2)".into(),
+            x_desc: "batch size B (log scale)".into(),
             y_desc,
-            x: Scale::Log2,
-            y,
-            series: drawn.into_iter().map(|(s, _)| s).collect(),
+            x: XScale::Batch(shown),
+            y_log,
+            series,
             diagonal: false,
-            legend,
+            legend: Legend::of(entries.into_iter().chain(failed.iter().cloned()).collect()),
         };
         let caption = format!(
-            "{what} after the last epoch, mean over repeats with error bars from the lowest to the highest \
-             repeat (best rate in ink); configurations with a repeat that diverged or ended above its initial training loss are left out. Keskar et al. 2017 report that large batches generalise worse."
+            "{what} after the last epoch, {}: mean over repeats, error bars from the lowest to the highest repeat; \
+             configurations with a repeat that diverged or ended above its initial training loss are left out. \
+             Keskar et al. 2017 report that large batches generalise worse.",
+            super::rates_shown(ctx)
         );
-        out.push(ctx.figure(name, caption, &chart)?);
+        out.figures.push(ctx.figure(name, caption, &chart)?);
     }
-    Ok(out)
+    Ok(())
 }

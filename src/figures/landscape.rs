@@ -1,84 +1,115 @@
 //! landscape: filled contours of the training loss over the landscape plane (repeat 0), the path of every
-//! batch size from the same start on top, and at a few points along each path the full-batch descent
-//! direction (thick black) with the mini-batch directions (thin, the run's colour), all at one length.
+//! batch size from the same start on top, the grid's minimum marked, and at a few well-spread points the
+//! full-batch descent direction (black) with the mini-batch directions (thin, the run's colour), all at one
+//! scale (see [`super::arrows`]).
 
+use super::arrows::{self, Anchor};
+use super::axis::Axis;
+use super::clip::{self, Rect};
 use super::contour::{Field, LEVELS, band_colour};
-use super::frame::{Entry, Mark, axes, builder, layout, legend, tick};
-use super::series::groups;
-use super::{Chart, Context, DrawResult, FULL_BATCH, Figure, INK, LABEL_SIZE, Style, TICK_SIZE, fail, tint};
+use super::draw::{self, Dash, Stroke};
+use super::frame::Frame;
+use super::legend::{ColourBar, Entry, Legend, Mark};
+use super::{Chart, Context, DrawResult, INK, Rendered, Style, layout, select, ticks};
 use crate::error::Result;
 use crate::plan::{Settings, SourcePlan};
-use crate::schema::{ArrowRecord, TrajectoryRecord};
+use crate::schema::TrajectoryRecord;
 use crate::spec::Task;
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Arrow length as a share of the plot width.
-const ARROW: f64 = 0.08;
+const NAME: &str = "landscape";
+/// Refined cells aim at this many SVG units: small enough that bands and lines agree to the eye.
+const CELL: f64 = 2.5;
 
-/// The figure, or none without a landscape grid.
-pub fn figures(ctx: &Context<'_>) -> Result<Vec<Figure>> {
+/// One run's path and arrows.
+struct PathLine {
+    colour: RGBColor,
+    width: f64,
+    points: Vec<TrajectoryRecord>,
+    anchors: Vec<Anchor>,
+}
+
+struct LandscapeChart {
+    title: String,
+    field: Field,
+    grey: bool,
+    x_desc: String,
+    y_desc: String,
+    paths: Vec<PathLine>,
+    legend: Legend,
+}
+
+/// Adds the figure, or says why there is none.
+pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
     let results = ctx.results;
     let Some(grid) = results.landscapes.iter().find(|g| g.repeat == 0).or(results.landscapes.first()) else {
-        return Ok(Vec::new());
+        if results.settings.landscape.is_some() {
+            out.skip(NAME, "no landscape grid in the results folder");
+        }
+        return Ok(());
     };
     let Some(field) = Field::new(&grid.points) else {
-        return Ok(Vec::new());
+        out.skip(NAME, format!("landscape/rep{}.csv is not a complete grid of finite losses", grid.repeat));
+        return Ok(());
     };
-    let mut paths = Vec::new();
-    let mut legend = Vec::new();
-    let mut mini_arrows = 0;
-    let mut sizes = Vec::new();
-    for g in groups(results) {
-        let Some(run) = g.runs.iter().find(|r| r.summary().repeat == grid.repeat) else { continue };
-        let summary = run.summary();
-        sizes.push(if summary.batch_label == "full" {
-            "full batch".to_string()
-        } else {
-            format!("{}", summary.batch_size)
-        });
-        let full = g.colour == FULL_BATCH;
-        let thin = g.batch_size == 1;
-        let arrows = run.arrows.clone().unwrap_or_default();
-        mini_arrows = mini_arrows.max(arrows.iter().filter(|a| a.kind == "mini" && a.point == 0).count());
-        legend.push(Entry::new(&g.label, g.colour, if thin { Mark::Faint } else { Mark::Line }));
-        paths.push(PathLine {
-            colour: g.colour,
-            width: if thin {
-                1.0
-            } else if full {
-                2.5
-            } else {
-                1.8
-            },
-            dots: full,
-            points: run.trajectory.clone().unwrap_or_default(),
-            arrows,
-        });
-    }
-    legend.push(Entry::new("start", INK, Mark::Dot));
-    legend.push(Entry::new("full-batch direction", INK, Mark::Line));
-    legend.push(Entry::new("mini-batch directions", super::BAND_KEY, Mark::Faint));
+    let (paths, mut legend) = paths(ctx, grid.repeat);
+    let grey = ctx.palette.sequential();
+    legend.bar = Some(loss_bar(&field, grey));
     let two = two_parameters(&results.settings);
-    let (x_desc, y_desc) = if two { ("w0", "w1") } else { ("PCA direction 1", "PCA direction 2") };
+    let (x_desc, y_desc) =
+        if two { ("weight w0", "weight w1") } else { ("PCA direction 1", "PCA direction 2") };
     let chart = LandscapeChart {
-        title: format!("Loss landscape: paths of B = {} from the same start", list(&sizes)),
+        title: "Loss landscape: paths from the same start".into(),
+        field,
+        grey,
         x_desc: x_desc.into(),
         y_desc: y_desc.into(),
-        field,
         paths,
         legend,
     };
     let scale = if chart.field.log { "log colour scale" } else { "linear colour scale" };
     let caption = format!(
-        "Training loss over the {} plane (repeat {}, {scale}) with each batch size's path from the same \
-         start; arrows: full-batch descent direction (black) and {mini_arrows} mini-batch directions (thin), \
-         all drawn at one length.",
+        "Training loss over the {} plane (repeat {}, {scale}) with each batch size's path from the same start, {}. \
+         Arrows, at a few points where the full-batch gradient is at least a sixth of its largest value: the \
+         full-batch descent direction (black) and the mini-batch directions of the run's batch size (thin), all \
+         at one scale, length proportional to the gradient in the plane; ×: the lowest loss on the grid.",
         if two { "(w0, w1)" } else { "PCA" },
-        grid.repeat
+        grid.repeat,
+        super::rates_shown(ctx)
     );
-    Ok(vec![ctx.figure("landscape", caption, &chart)?])
+    out.figures.push(ctx.figure(NAME, caption, &chart)?);
+    Ok(())
+}
+
+/// The path and arrows of every configuration shown, in `repeat`, with the legend entries.
+fn paths(ctx: &Context<'_>, repeat: u64) -> (Vec<PathLine>, Legend) {
+    let mut paths = Vec::new();
+    let mut legend = Legend::default();
+    for c in &select::configs(ctx) {
+        let Some(run) = c.runs.iter().find(|r| r.summary().repeat == repeat) else { continue };
+        // B = 1 wanders: a thin line keeps the others visible; the full batch's few steps stand out.
+        let width = if c.batch_size == 1 {
+            1.0
+        } else if c.full {
+            2.6
+        } else {
+            1.9
+        };
+        let mark = if width < 1.5 { Mark::Thin } else { Mark::Line(Dash::Solid) };
+        legend.entries.push(Entry::new(&c.label, c.colour, mark));
+        let anchors = arrows::anchors(run.arrows.as_deref().unwrap_or_default(), c.colour, c.full);
+        paths.push(PathLine {
+            colour: c.colour,
+            width,
+            points: run.trajectory.clone().unwrap_or_default(),
+            anchors,
+        });
+    }
+    legend.entries.push(Entry::new("start", INK, Mark::Dot));
+    legend.entries.push(Entry::new("grid minimum", INK, Mark::Cross));
+    legend.entries.push(Entry::line("full-batch direction", INK));
+    legend.entries.push(Entry::new("mini-batch directions", super::GUIDE, Mark::Thin));
+    (paths, legend)
 }
 
 /// Whether the network is a linear regression on two features without bias: then the landscape plane is
@@ -94,210 +125,106 @@ fn two_parameters(settings: &Settings) -> bool {
         && !settings.model.bias
 }
 
-/// One run's path and arrows.
-struct PathLine {
-    colour: RGBColor,
-    width: f64,
-    dots: bool,
-    points: Vec<TrajectoryRecord>,
-    arrows: Vec<ArrowRecord>,
-}
-
-struct LandscapeChart {
-    title: String,
-    x_desc: String,
-    y_desc: String,
-    field: Field,
-    paths: Vec<PathLine>,
-    legend: Vec<Entry>,
-}
-
-impl Chart for LandscapeChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let (plot, side) = layout(root, &self.title, s)?;
-        let f = &self.field;
-        let (x, y) = (f.xs[0]..f.xs[f.xs.len() - 1], f.ys[0]..f.ys[f.ys.len() - 1]);
-        let mut chart = builder(&plot, s).build_cartesian_2d(x.clone(), y.clone()).map_err(fail)?;
-        // Axes first: the bands then cover the grid lines, which the contours make redundant.
-        axes(&mut chart, &self.x_desc, &self.y_desc, s)?;
-        let bands = f.bands().into_iter().map(|(a, b, k)| Rectangle::new([a, b], band_colour(k).filled()));
-        chart.draw_series(bands).map_err(fail)?;
-        let line = tint(WHITE, 1.0).stroke_width(s.stroke(0.8));
-        for k in (2..LEVELS).step_by(2) {
-            let segments = f.contour(f.threshold(k));
-            chart
-                .draw_series(segments.into_iter().map(|seg| PathElement::new(seg.to_vec(), line)))
-                .map_err(fail)?;
-        }
-        let (w, h) = chart.plotting_area().dim_in_pixel();
-        let (sx, sy) = (f64::from(w) / (x.end - x.start), f64::from(h) / (y.end - y.start));
-        let clip = |p: (f64, f64)| (p.0.clamp(x.start, x.end), p.1.clamp(y.start, y.end));
-        for p in &self.paths {
-            let points: Vec<(f64, f64)> = p.points.iter().map(|t| clip((t.w0, t.w1))).collect();
-            let pieces = unfold(&points, (sx, sy));
-            if p.width > 1.0 {
-                let halo = WHITE.stroke_width(s.stroke(p.width + 2.0));
-                let halos = pieces.iter().map(|piece| PathElement::new(piece.clone(), halo));
-                chart.draw_series(halos).map_err(fail)?;
-            }
-            let style = p.colour.stroke_width(s.stroke(p.width));
-            chart
-                .draw_series(pieces.into_iter().map(|piece| PathElement::new(piece, style)))
-                .map_err(fail)?;
-            if p.dots {
-                let dots = points.iter().map(|&q| Circle::new(q, s.px(3.5), p.colour.filled()));
-                let rims = points.iter().map(|&q| Circle::new(q, s.px(4.5), WHITE.filled()));
-                chart.draw_series(rims).map_err(fail)?;
-                chart.draw_series(dots).map_err(fail)?;
-            }
-        }
-        // Arrows, drawn in pixel proportions: a direction (g0, g1) in data units points along
-        // (g0 * sx, g1 * sy) on screen.
-        let length = ARROW * f64::from(w);
-        let arrow = |a: &ArrowRecord, head: f64| -> Option<Vec<Vec<(f64, f64)>>> {
-            let (u, v) = (a.g0 * sx, a.g1 * sy);
-            let norm = u.hypot(v);
-            if !norm.is_finite() || norm == 0.0 {
-                return None;
-            }
-            let (u, v) = (u / norm, v / norm);
-            let to = |du: f64, dv: f64| (a.w0 + du / sx, a.w1 + dv / sy);
-            let tip = to(u * length, v * length);
-            let (c, sn) = (0.42f64.cos(), 0.42f64.sin());
-            let wing = |sign: f64| {
-                let (ru, rv) = (u * c - sign * v * sn, sign * u * sn + v * c);
-                to(u * length - ru * head, v * length - rv * head)
-            };
-            Some(vec![vec![(a.w0, a.w1), tip], vec![wing(1.0), tip, wing(-1.0)]])
-        };
-        for p in &self.paths {
-            if p.colour == FULL_BATCH {
-                continue;
-            }
-            let style = p.colour.stroke_width(s.stroke(1.2));
-            for a in p.arrows.iter().filter(|a| a.kind == "mini") {
-                for part in arrow(a, s.px(6) as f64).unwrap_or_default() {
-                    chart.draw_series(std::iter::once(PathElement::new(part, style))).map_err(fail)?;
-                }
-            }
-        }
-        for p in &self.paths {
-            for a in p.arrows.iter().filter(|a| a.kind == "full") {
-                let Some(parts) = arrow(a, s.px(11) as f64) else { continue };
-                let halo = WHITE.stroke_width(s.stroke(5.0));
-                chart.draw_series(std::iter::once(PathElement::new(parts[0].clone(), halo))).map_err(fail)?;
-                let style = INK.stroke_width(s.stroke(3.0));
-                chart
-                    .draw_series(std::iter::once(PathElement::new(parts[0].clone(), style)))
-                    .map_err(fail)?;
-                chart
-                    .draw_series(std::iter::once(Polygon::new(parts[1].clone(), INK.filled())))
-                    .map_err(fail)?;
-            }
-        }
-        let starts = self.paths.iter().filter_map(|p| p.points.first()).take(1);
-        for t in starts {
-            chart
-                .draw_series(std::iter::once(Circle::new((t.w0, t.w1), s.px(7.5), WHITE.filled())))
-                .map_err(fail)?;
-            chart
-                .draw_series(std::iter::once(Circle::new((t.w0, t.w1), s.px(5.5), INK.filled())))
-                .map_err(fail)?;
-        }
-        legend(&side, &self.legend, s)?;
-        self.colour_bar(&side, s)
+/// The colour bar of the loss bands, ticked at round losses.
+fn loss_bar(f: &Field, grey: bool) -> ColourBar {
+    let (lo, hi) = (f.loss(f.lo), f.loss(f.hi));
+    let values = if f.log { ticks::log(lo, hi) } else { ticks::linear(lo, hi) };
+    let labels = if f.log { ticks::log_labels(&values) } else { ticks::linear_labels(&values).0 };
+    let frac = |v: f64| if f.log { (v.ln() - f.lo) / (f.hi - f.lo) } else { (v - f.lo) / (f.hi - f.lo) };
+    ColourBar {
+        title: "training loss".into(),
+        colours: (0..LEVELS).map(|k| band_colour(k, grey)).collect(),
+        ticks: values.iter().zip(labels).map(|(v, l)| (frac(*v), l)).rev().collect(),
     }
 }
 
-impl LandscapeChart {
-    /// The colour bar under the legend: the bands, ticks at round losses, "training loss" above.
-    fn colour_bar<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
+impl Chart for LandscapeChart {
+    fn legend(&self) -> Option<&Legend> {
+        Some(&self.legend)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &draw::Area<DB>, s: &Style) -> DrawResult {
+        let body = layout::canvas(root, &self.title, &self.legend, s)?;
         let f = &self.field;
-        let height = area.dim_in_pixel().1 as i32;
-        let top = s.px(34.0 + 24.0 * self.legend.len() as f64 + 34.0);
-        let bottom = height - s.px(64);
-        let (x0, x1) = (s.px(8), s.px(30));
-        if bottom - top < s.px(60) {
-            return Ok(());
+        let x = Axis::fixed(f.xs[0], f.xs[f.xs.len() - 1], false, &self.x_desc);
+        let y = Axis::fixed(f.ys[0], f.ys[f.ys.len() - 1], false, &self.y_desc);
+        let frame = layout::place(root, body, x, y, s)?;
+        let cells = f.xs.len().max(f.ys.len()) as f64;
+        let fine = f.refined(((frame.rect.width() / s.px(CELL)) / cells).ceil() as usize);
+        self.field(root, &frame, &fine, s)?;
+        frame.axes(root, super::frame::Labels { x: true, y: true, grid: false }, s)?;
+        for p in &self.paths {
+            let points: Vec<(f64, f64)> = p.points.iter().map(|t| (t.w0, t.w1)).collect();
+            if p.width > 1.2 {
+                frame.line(root, &points, Stroke::solid(WHITE, p.width + 2.0), s)?;
+            }
+            frame.line(root, &points, Stroke::solid(p.colour, p.width), s)?;
         }
-        let left = s.font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Bottom));
-        area.draw_text("training loss", &left, (x0, top - s.px(8))).map_err(fail)?;
-        let y_of = |v: f64| bottom - ((v - f.lo) / (f.hi - f.lo) * f64::from(bottom - top)).round() as i32;
-        for k in 0..LEVELS {
-            let (a, b) = (y_of(f.threshold(k)), y_of(f.threshold(k + 1)));
-            area.draw(&Rectangle::new([(x0, b), (x1, a)], band_colour(k).filled())).map_err(fail)?;
+        let candidates: Vec<Anchor> = self.paths.iter().flat_map(|p| p.anchors.iter().cloned()).collect();
+        let (kept, scale) = arrows::choose(&candidates, &frame, f.minimum());
+        for a in &kept {
+            self.arrows(root, &frame, a, scale, s)?;
         }
-        area.draw(&Rectangle::new([(x0, top), (x1, bottom)], INK.stroke_width(s.stroke(1.0))))
-            .map_err(fail)?;
-        let label = s.font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
-        for loss in ticks(f.loss(f.lo), f.loss(f.hi), f.log) {
-            let y = y_of(f.value(loss));
-            let mark = INK.stroke_width(s.stroke(1.0));
-            area.draw(&PathElement::new(vec![(x1, y), (x1 + s.px(5), y)], mark)).map_err(fail)?;
-            area.draw_text(&tick(loss), &label, (x1 + s.px(9), y)).map_err(fail)?;
+        if let Some(start) =
+            self.paths.iter().find_map(|p| p.points.first()).and_then(|t| frame.at(t.w0, t.w1))
+        {
+            draw::dot(root, start, 7.5, WHITE, s)?;
+            draw::dot(root, start, 5.5, INK, s)?;
+        }
+        if let Some(m) = frame.at(f.minimum().0, f.minimum().1).filter(|m| frame.rect.contains(*m)) {
+            draw::cross(root, m, 6.0, INK, s)?;
         }
         Ok(())
     }
 }
 
-/// Round values between `lo` and `hi`: 1, 2, 5 times powers of ten (decades only over a wide log range),
-/// or about five evenly spaced round steps on a linear scale.
-fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
-    if log {
-        let decades = (hi / lo).log10();
-        let steps: &[f64] = if decades > 3.5 {
-            &[1.0]
-        } else if decades > 1.5 {
-            &[1.0, 3.0]
-        } else {
-            &[1.0, 2.0, 5.0]
-        };
-        let mut out = Vec::new();
-        for e in lo.log10().floor() as i32..=hi.log10().ceil() as i32 {
-            for m in steps {
-                let v = m * 10f64.powi(e);
-                if v >= lo && v <= hi {
-                    out.push(v);
-                }
+impl LandscapeChart {
+    /// The filled bands and the contour lines of every second level, both from the refined grid.
+    fn field<DB: DrawingBackend>(
+        &self,
+        root: &draw::Area<DB>,
+        frame: &Frame,
+        fine: &Field,
+        s: &Style,
+    ) -> DrawResult {
+        for (a, b, k) in fine.bands() {
+            let (Some(p), Some(q)) = (frame.at(a.0, a.1), frame.at(b.0, b.1)) else { continue };
+            let (x0, x1, y0, y1) = (p.0.min(q.0), p.0.max(q.0), p.1.min(q.1), p.1.max(q.1));
+            draw::fill(root, &[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], band_colour(k, self.grey))?;
+        }
+        let line = Stroke::solid(RGBColor(255, 255, 255), 0.8);
+        for k in (2..LEVELS).step_by(2) {
+            let pieces: Vec<Vec<(f64, f64)>> = fine
+                .contour(fine.threshold(k))
+                .iter()
+                .filter_map(|[a, b]| clip::segment(frame.at(a.0, a.1)?, frame.at(b.0, b.1)?, frame.rect))
+                .map(|(p, q)| vec![p, q])
+                .collect();
+            draw::pieces(root, &pieces, line, s)?;
+        }
+        Ok(())
+    }
+
+    fn arrows<DB: DrawingBackend>(
+        &self,
+        root: &draw::Area<DB>,
+        frame: &Frame,
+        a: &Anchor,
+        scale: f64,
+        s: &Style,
+    ) -> DrawResult {
+        let Some(from) = frame.at(a.at.0, a.at.1) else { return Ok(()) };
+        let rect: Rect = frame.rect;
+        for g in &a.minis {
+            if let Some((shaft, head)) = arrows::shape(from, *g, scale, s.px(6.0), rect) {
+                draw::pieces(root, &[shaft, head], Stroke::solid(a.colour, 1.2), s)?;
             }
         }
-        out
-    } else {
-        let raw = (hi - lo) / 5.0;
-        let mag = 10f64.powf(raw.log10().floor());
-        let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * mag).find(|&st| st >= raw).unwrap_or(raw);
-        let first = (lo / step).ceil() as i64;
-        (first..).map(|k| k as f64 * step).take_while(|&v| v <= hi).collect()
-    }
-}
-
-/// `points` cut into pieces at sharp turns (as seen on screen with `scale` pixels per unit), so that no
-/// mitred corner of a wide line spikes out of a reversal.
-fn unfold(points: &[(f64, f64)], scale: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
-    let mut pieces = Vec::new();
-    let mut piece: Vec<(f64, f64)> = Vec::new();
-    for &p in points {
-        if let [.., a, b] = piece[..] {
-            let (u, v) = ((b.0 - a.0) * scale.0, (b.1 - a.1) * scale.1);
-            let (s, t) = ((p.0 - b.0) * scale.0, (p.1 - b.1) * scale.1);
-            let cos = (u * s + v * t) / (u.hypot(v) * s.hypot(t));
-            if cos < -0.5 {
-                pieces.push(std::mem::replace(&mut piece, vec![b]));
-            }
+        if let Some((shaft, head)) = arrows::shape(from, a.full, scale, s.px(11.0), rect) {
+            draw::pieces(root, std::slice::from_ref(&shaft), Stroke::solid(WHITE, 5.0), s)?;
+            draw::pieces(root, &[shaft], Stroke::solid(INK, 3.0), s)?;
+            draw::fill(root, &head, INK)?;
         }
-        piece.push(p);
-    }
-    if piece.len() > 1 {
-        pieces.push(piece);
-    }
-    pieces
-}
-
-/// "1, 16 and full batch"
-fn list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        Ok(())
     }
 }

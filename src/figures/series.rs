@@ -1,52 +1,8 @@
-//! Data preparation shared by the charts: runs grouped by batch size, means and bands over repeats, the
-//! debiased exponential moving average, and min/max decimation of long series.
+//! Data preparation shared by the charts: means and bands over repeats, the moving average of the
+//! per-update loss over a fixed number of examples, and min/max decimation of long series.
 
-use super::palette;
 use crate::analysis::stats;
-use crate::records::{Results, RunRecords};
 use crate::spec::Band;
-use plotters::style::RGBColor;
-
-/// The repeats of one configuration: a batch size (and learning rate).
-pub struct Group<'a> {
-    /// Examples per update.
-    pub batch_size: usize,
-    /// "B = 32", or "B = full (1437)".
-    pub label: String,
-    /// The batch size's colour, the same in every figure.
-    pub colour: RGBColor,
-    /// The repeats, in folder order.
-    pub runs: Vec<&'a RunRecords>,
-}
-
-/// The runs of `results` grouped by batch size and learning rate, ordered by batch size then rate.
-pub fn groups(results: &Results) -> Vec<Group<'_>> {
-    let mut keys: Vec<(usize, f64)> =
-        results.runs.iter().map(|r| (r.summary().batch_size, r.summary().learning_rate)).collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    keys.dedup();
-    let many_rates = keys.iter().any(|k| k.1 != keys[0].1);
-    let colours = palette(results);
-    keys.iter()
-        .map(|&(b, lr)| {
-            let runs: Vec<&RunRecords> = results
-                .runs
-                .iter()
-                .filter(|r| r.summary().batch_size == b && r.summary().learning_rate == lr)
-                .collect();
-            let mut label = batch_label(b, &runs[0].summary().batch_label);
-            if many_rates {
-                label.push_str(&format!(", lr = {lr}"));
-            }
-            Group { batch_size: b, label, colour: colours.colour(b), runs }
-        })
-        .collect()
-}
-
-/// "B = 32", or "B = full (1437)" for the full batch.
-pub fn batch_label(batch_size: usize, spec_label: &str) -> String {
-    if spec_label == "full" { format!("B = full ({batch_size})") } else { format!("B = {batch_size}") }
-}
 
 /// Mean, low and high of one point over repeats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,19 +42,53 @@ pub fn mean_series(series: &[Vec<(f64, f64)>], band: Band) -> Vec<(f64, Spread)>
         .collect()
 }
 
-/// Debiased exponential moving average with weight `beta` on the past, as TensorBoard and W&B smooth:
-/// s_t = beta s_{t-1} + (1 - beta) x_t from s_0 = 0, reported as s_t / (1 - beta^t). Dividing by
-/// 1 - beta^t removes the pull toward zero of the early points, so the first smoothed value equals the
-/// first raw value and a constant series stays constant. `beta` = 0 returns the raw values.
-pub fn ema_debiased(values: &[f64], beta: f64) -> Vec<f64> {
-    let mut s = 0.0;
-    let mut weight = 1.0;
-    values
+/// Debiased exponential moving average with a time constant of `tau` examples, so it means the same at
+/// every batch size: an update of b examples weighs a = 1 - exp(-b / tau) against the average so far,
+/// s_t = (1 - a) s_{t-1} + a x_t from s_0 = 0, reported as s_t / w_t with w_t = 1 - prod (1 - a) (the
+/// debiasing of TensorBoard and Adam, so a constant series stays constant). Values are `None` until the
+/// updates so far hold `tau` examples: a curve never starts from one noisy sample. `tau` = 0 returns the
+/// raw values; a non-finite value ends the average.
+pub fn smooth_by_examples(examples: &[f64], values: &[f64], tau: f64) -> Vec<Option<f64>> {
+    let (mut s, mut w, mut seen) = (0.0, 0.0, 0.0);
+    examples
         .iter()
-        .map(|&x| {
-            s = beta * s + (1.0 - beta) * x;
-            weight *= beta;
-            s / (1.0 - weight)
+        .zip(values)
+        .map(|(&b, &x)| {
+            let a = if tau > 0.0 { 1.0 - (-b / tau).exp() } else { 1.0 };
+            s = (1.0 - a) * s + a * x;
+            w = (1.0 - a) * w + a;
+            seen += b;
+            (seen >= tau && s.is_finite()).then(|| s / w)
+        })
+        .collect()
+}
+
+/// `points` up to (not including) the first non-finite y: a diverged run's curve ends at its last finite
+/// value.
+pub fn finite_prefix(points: &[(f64, f64)]) -> &[(f64, f64)] {
+    let end = points.iter().position(|p| !p.1.is_finite() || !p.0.is_finite()).unwrap_or(points.len());
+    &points[..end]
+}
+
+/// The mean of `value` over `rows` for each `key`, in increasing key order, as (key, mean); missing and
+/// non-finite values are skipped and keys left without a value dropped.
+pub fn mean_by<R>(
+    rows: &[&R],
+    key: impl Fn(&R) -> u64,
+    value: impl Fn(&R) -> Option<f64>,
+) -> Vec<(f64, f64)> {
+    let mut keys: Vec<u64> = rows.iter().map(|r| key(r)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.iter()
+        .filter_map(|&k| {
+            let v: Vec<f64> = rows
+                .iter()
+                .filter(|r| key(r) == k)
+                .filter_map(|r| value(r))
+                .filter(|v| v.is_finite())
+                .collect();
+            stats::mean(&v).map(|m| (k as f64, m))
         })
         .collect()
 }
@@ -172,23 +162,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_smoothed_value_equals_first_raw_value() {
-        let s = ema_debiased(&[5.0, 1.0, 3.0], 0.9);
-        assert_eq!(s[0], 5.0);
-        // s_2 = (0.9 * 0.1 * 5 + 0.1 * 1) / (1 - 0.81) = 0.55 / 0.19
-        assert!((s[1] - 0.55 / 0.19).abs() < 1e-12);
+    fn the_average_starts_once_it_spans_its_window_and_then_follows_the_formula() {
+        // tau = 4 examples, updates of 2: nothing after the first update, then the debiased average.
+        let s = smooth_by_examples(&[2.0; 3], &[5.0, 1.0, 3.0], 4.0);
+        let a = 1.0 - (-0.5f64).exp();
+        assert_eq!(s[0], None);
+        let (s2, w2) = ((1.0 - a) * a * 5.0 + a * 1.0, (1.0 - a) * a + a);
+        assert!((s[1].unwrap() - s2 / w2).abs() < 1e-12);
+        let (s3, w3) = ((1.0 - a) * s2 + a * 3.0, (1.0 - a) * w2 + a);
+        assert!((s[2].unwrap() - s3 / w3).abs() < 1e-12);
     }
 
     #[test]
-    fn constant_series_stays_constant_under_smoothing() {
-        for v in ema_debiased(&[2.5; 500], 0.99) {
-            assert!((v - 2.5).abs() < 1e-12, "{v}");
-        }
+    fn equal_windows_in_examples_smooth_every_batch_size_alike() {
+        // One update of 100 examples weighs what 100 updates of one example weigh together.
+        let one = smooth_by_examples(&[100.0, 100.0], &[0.0, 1.0], 50.0)[1].unwrap();
+        let mut b1 = vec![0.0; 100];
+        b1.extend([1.0; 100]);
+        let many = smooth_by_examples(&[1.0; 200], &b1, 50.0)[199].unwrap();
+        assert!((one - many).abs() < 1e-9, "{one} vs {many}");
     }
 
     #[test]
-    fn zero_smoothing_returns_the_raw_values() {
-        assert_eq!(ema_debiased(&[1.0, 4.0, 2.0], 0.0), vec![1.0, 4.0, 2.0]);
+    fn a_constant_series_stays_constant_and_no_window_returns_the_raw_values() {
+        assert!(
+            smooth_by_examples(&[3.0; 500], &[2.5; 500], 40.0)
+                .iter()
+                .flatten()
+                .all(|v| (v - 2.5).abs() < 1e-12)
+        );
+        let raw = smooth_by_examples(&[1.0; 3], &[1.0, 4.0, 2.0], 0.0);
+        assert_eq!(raw, vec![Some(1.0), Some(4.0), Some(2.0)]);
+    }
+
+    #[test]
+    fn a_curve_ends_at_its_last_finite_value() {
+        let p = [(0.0, 1.0), (1.0, 2.0), (2.0, f64::NAN), (3.0, 1.0)];
+        assert_eq!(finite_prefix(&p), &p[..2]);
     }
 
     #[test]
@@ -214,6 +224,13 @@ mod tests {
     fn short_series_are_not_decimated() {
         let points = vec![(1.0, 2.0), (2.0, 1.0), (3.0, 5.0)];
         assert_eq!(decimate_min_max(&points, 10, f64::ln), points);
+    }
+
+    #[test]
+    fn means_by_key_skip_missing_values_and_empty_keys() {
+        let rows = [(2u64, Some(1.0)), (1, Some(4.0)), (2, Some(3.0)), (3, None), (1, Some(f64::NAN))];
+        let refs: Vec<&(u64, Option<f64>)> = rows.iter().collect();
+        assert_eq!(mean_by(&refs, |r| r.0, |r| r.1), vec![(1.0, 4.0), (2.0, 2.0)]);
     }
 
     #[test]

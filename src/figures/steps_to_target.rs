@@ -1,74 +1,78 @@
-//! steps_to_target: updates to the target against batch size on log-log axes, one line per learning rate
-//! and the best rate in ink, with the perfect-scaling line (each doubling of B halves the steps, drawn
-//! through the smallest batch size) and the fitted S = S_min + E_min / B with B_crit marked.
+//! steps_to_target: updates to the target against batch size on log-log axes, the chosen rate of each
+//! batch size (every rate in grey with `plots.learning_rates = "all"`), with the perfect-scaling guide
+//! (each doubling of B halves the steps, through the smallest batch size) and the fitted
+//! S = S_min + E_min / B with B_crit marked. Guides are clipped to the data's range.
 
-use super::by_batch::{lines, log_grid};
-use super::frame::{Entry, Mark};
-use super::xy::{Draw, Scale, XyChart, XySeries};
-use super::{BAND_KEY, Context, FIT, Figure, tint};
-use crate::analysis::Analysis;
+use super::by_batch::{lines, log_grid, sizes};
+use super::draw::Dash;
+use super::legend::{Entry, Legend, Mark};
+use super::palette::tint;
+use super::xy::{XScale, XyChart, XySeries};
+use super::{Context, FIT, GUIDE, Rendered};
 use crate::analysis::text::significant;
 use crate::error::Result;
 
-/// The figure, or none when no batch size reached the target.
-pub fn figures(ctx: &Context<'_>, analysis: &Analysis) -> Result<Vec<Figure>> {
+const NAME: &str = "steps_to_target";
+
+/// Adds the figure, or says why there is none.
+pub fn add(ctx: &Context<'_>, out: &mut Rendered) -> Result<()> {
+    let analysis = ctx.analysis;
     let best: Vec<(f64, f64)> = analysis
         .batch_sizes
         .iter()
-        .filter_map(|b| b.steps_to_target.map(|s| (b.batch_size as f64, s)))
+        .filter_map(|b| b.steps_to_target.filter(|s| *s > 0.0).map(|s| (b.batch_size as f64, s)))
         .collect();
-    if best.iter().filter(|p| p.1 > 0.0).count() == 0 {
-        return Ok(Vec::new());
+    let (mut series, mut entries) = lines(ctx, |r| r.steps_to_target.filter(|s| *s > 0.0), true);
+    let shown = sizes(&series);
+    let best: Vec<(f64, f64)> = best.into_iter().filter(|p| shown.contains(&(p.0 as usize))).collect();
+    if best.len() < 2 {
+        let why = format!(
+            "{} batch size(s) reached the target in every repeat at their chosen rate after at least one update; \
+             a curve needs two",
+            best.len()
+        );
+        out.skip(NAME, why);
+        return Ok(());
     }
-    let mut series = Vec::new();
-    let mut legend = Vec::new();
-    for (s, label) in
-        lines(analysis, &ctx.results.settings.sweep, |r| r.steps_to_target.filter(|s| *s > 0.0), true)
-    {
-        legend.push(Entry::new(label, s.colour, if s.draw == Draw::Line { Mark::Line } else { Mark::Dot }));
-        series.push(s);
-    }
+    guides(ctx, &best, &mut series, &mut entries);
+    let chart = XyChart {
+        title: "Steps to the target against batch size".into(),
+        x_desc: "batch size B (log scale)".into(),
+        y_desc: "updates to the target (log scale)".into(),
+        x: XScale::Batch(shown),
+        y_log: true,
+        series,
+        diagonal: false,
+        legend: Legend::of(entries),
+    };
+    let caption = format!(
+        "Updates until the {}, {}; mean over repeats, error bars min to max. Grey: perfect scaling through the \
+         smallest batch size; olive: S = S_min + E_min/B fitted with weights 1/S² (McCandlish et al. 2018).",
+        analysis.target.describe(),
+        super::rates_shown(ctx)
+    );
+    out.figures.push(ctx.figure(NAME, caption, &chart)?);
+    Ok(())
+}
+
+/// The perfect-scaling line through the smallest batch size of `best` (B, S), the fitted curve and B_crit:
+/// guides, clipped to the data's range.
+fn guides(ctx: &Context<'_>, best: &[(f64, f64)], series: &mut Vec<XySeries>, entries: &mut Vec<Entry>) {
     let (b0, s0) = best[0];
     let b_max = best.iter().map(|p| p.0).fold(b0, f64::max);
     let grid = log_grid(b0, b_max, 60);
-    let perfect = grid.iter().map(|&b| (b, s0 * b0 / b)).collect();
-    series.push(XySeries { colour: BAND_KEY, points: perfect, errors: Vec::new(), draw: Draw::Dashed });
-    legend.push(Entry::new("perfect scaling", BAND_KEY, Mark::Dashed));
-    if let Some(fit) = &analysis.critical.fit {
-        let curve = grid.iter().map(|&b| (b, fit.steps(b))).filter(|p| p.1 > 0.0).collect();
-        series.push(XySeries { colour: FIT, points: curve, errors: Vec::new(), draw: Draw::Dashed });
-        legend.push(Entry::new("fit S_min + E_min/B", FIT, Mark::Dashed));
-        if let Some(b_crit) = fit.b_crit.filter(|b| *b >= b0 && *b <= b_max) {
-            let ys = best.iter().map(|p| p.1);
-            let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(l, h), y| (l.min(y), h.max(y)));
-            let mark = vec![(b_crit, lo), (b_crit, hi)];
-            series.push(XySeries {
-                colour: tint(FIT, 0.5),
-                points: mark,
-                errors: Vec::new(),
-                draw: Draw::Dashed,
-            });
-            legend.push(Entry::new(
-                format!("B_crit = {}", significant(b_crit)),
-                tint(FIT, 0.5),
-                Mark::Dashed,
-            ));
-        }
+    series.push(XySeries::guide(GUIDE, grid.iter().map(|&b| (b, s0 * b0 / b)).collect()));
+    entries.push(Entry::new("perfect scaling", GUIDE, Mark::Line(Dash::Dashed)));
+    let Some(fit) = &ctx.analysis.critical.fit else { return };
+    series.push(XySeries::guide(FIT, grid.iter().map(|&b| (b, fit.steps(b))).collect()));
+    entries.push(Entry::new("fit S_min + E_min/B", FIT, Mark::Line(Dash::Dashed)));
+    if let Some(b_crit) = fit.b_crit.filter(|b| *b >= b0 && *b <= b_max) {
+        let colour = tint(FIT, 0.55);
+        series.push(XySeries::guide(colour, vec![(b_crit, 1e-300), (b_crit, 1e300)]).dashed(Dash::Dotted));
+        entries.push(Entry::new(
+            format!("B_crit = {}", significant(b_crit)),
+            colour,
+            Mark::Line(Dash::Dotted),
+        ));
     }
-    let chart = XyChart {
-        title: "Steps to the target against batch size".into(),
-        x_desc: "batch size B (log2)".into(),
-        y_desc: "updates to the target (log)".into(),
-        x: Scale::Log2,
-        y: Scale::Log10,
-        series,
-        diagonal: false,
-        legend,
-    };
-    let caption = format!(
-        "Updates until the {}; mean over repeats (error bars min to max, best rate). Grey: perfect scaling \
-         through the smallest batch size; red: S = S_min + E_min/B fitted with weights 1/S².",
-        analysis.target.describe()
-    );
-    Ok(vec![ctx.figure("steps_to_target", caption, &chart)?])
 }

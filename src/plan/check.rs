@@ -5,7 +5,9 @@
 use super::data_check::data;
 use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan};
 use crate::error::SpecError;
-use crate::spec::{BatchSize, Init, LogGrid, LrScaling, RateGrid, Spec, SpecSource, Task, significant4};
+use crate::spec::{
+    BatchSize, Init, LogGrid, LrScaling, ProbeSizes, RateGrid, Spec, SpecSource, Task, significant4,
+};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
@@ -31,6 +33,7 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
     let noise = noise(spec, src)?;
     grid(spec, src)?;
     analysis(spec, data.task, src)?;
+    plots(spec, src)?;
     Ok(Settings {
         output: output(spec, src, &name)?,
         name,
@@ -209,14 +212,15 @@ fn noise(spec: &Spec, src: &SpecSource) -> Result<NoisePlan, SpecError> {
     if n.every > 0 {
         positive(n.probes, "noise.probes", src)?;
     }
-    if let Some(sizes) = &n.probe_batch_sizes {
-        batch_sizes(sizes, "noise.probe_batch_sizes", src)?;
-    }
-    Ok(NoisePlan {
-        every: n.every,
-        probes: n.probes,
-        probe_batch_sizes: n.probe_batch_sizes.clone().unwrap_or_default(),
-    })
+    let probe_batch_sizes = match &n.probe_batch_sizes {
+        None => Vec::new(),
+        Some(ProbeSizes::Sweep) => spec.sweep.batch_sizes.clone(),
+        Some(ProbeSizes::List(sizes)) => {
+            batch_sizes(sizes, "noise.probe_batch_sizes", src)?;
+            sizes.clone()
+        }
+    };
+    Ok(NoisePlan { every: n.every, probes: n.probes, probe_batch_sizes })
 }
 
 fn landscape(spec: &Spec) -> Option<LandscapePlan> {
@@ -258,6 +262,44 @@ fn analysis(spec: &Spec, task: Task, src: &SpecSource) -> Result<(), SpecError> 
             "a test-accuracy target needs a classification task with a test split (test_fraction > 0); \
              use target_train_loss instead",
         ));
+    }
+    Ok(())
+}
+
+/// `[plots]`: sizes a renderer can draw and a browser can show, a smoothing window in [0, 1) of an epoch.
+fn plots(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
+    let p = &spec.plots;
+    let ranges = [
+        ("plots.width", p.width, 320, 4000),
+        ("plots.height", p.height, 200, 4000),
+        ("plots.dpi", p.dpi, 50, 600),
+    ];
+    for (key, value, lo, hi) in ranges {
+        if !(lo..=hi).contains(&value) {
+            return Err(src.error(key, format!("{value} is outside [{lo}, {hi}]")));
+        }
+    }
+    let pixels = u64::from(p.width) * u64::from(p.height) * u64::from(p.dpi).pow(2) / 10_000;
+    if pixels > 40_000_000 {
+        return Err(src.error(
+            "plots.dpi",
+            format!(
+                "a {} x {} figure at {} dpi is {pixels} pixels; allowed: at most 40 million (lower dpi)",
+                p.width, p.height, p.dpi
+            ),
+        ));
+    }
+    if !(p.smoothing.is_finite() && (0.0..1.0).contains(&p.smoothing)) {
+        return Err(src.error(
+            "plots.smoothing",
+            format!(
+                "{} is outside [0, 1); allowed: the share of an epoch the moving average spans, e.g. 0.1",
+                p.smoothing
+            ),
+        ));
+    }
+    if p.formats.is_empty() {
+        return Err(src.error("plots.formats", "the list is empty; allowed: \"png\", \"svg\" or both"));
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! <output>/spec.toml                  the spec as run
+//! <output>/classes.csv                class index to label (classification)
 //! <output>/summary.csv                one row per run, written once every run is complete
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
 //!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv
@@ -49,6 +50,8 @@ pub const ANALYSIS_JSON: &str = "analysis.json";
 pub const ANALYSIS_CSV: &str = "analysis.csv";
 /// The analysis, one row per run.
 pub const ANALYSIS_RUNS_CSV: &str = "analysis_runs.csv";
+/// The class names of a classification data set, index to label.
+pub const CLASSES: &str = "classes.csv";
 /// The report, Markdown.
 pub const REPORT_MD: &str = "report.md";
 /// The report, self-contained HTML.

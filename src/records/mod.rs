@@ -5,6 +5,7 @@
 //! results), [`claim`] which process writes which run; [`plots`] writes what `plot` and `analyze` derive.
 
 pub mod claim;
+mod classes;
 mod folder;
 mod iterations;
 pub mod layout;
@@ -15,6 +16,7 @@ mod verify;
 mod write;
 
 pub use claim::Claims;
+pub use classes::{ClassRecord, copy_classes, read_classes, write_classes};
 pub use folder::{
     copy_landscapes, landscape_written, read_spec_text, run_files, same_folder, saved_spec, write_spec,
     write_summary,

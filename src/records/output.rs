@@ -58,8 +58,9 @@ pub fn create_output(output: &Path) -> Result<()> {
 }
 
 /// Files batchlab writes at the top of a results folder (spec.toml aside, which is rewritten).
-const WRITTEN: [&str; 6] = [
+const WRITTEN: [&str; 7] = [
     layout::SUMMARY,
+    layout::CLASSES,
     layout::ANALYSIS_JSON,
     layout::ANALYSIS_CSV,
     layout::ANALYSIS_RUNS_CSV,

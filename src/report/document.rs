@@ -1,49 +1,50 @@
 //! The report of a results folder: pure renderers returning report.md and a self-contained report.html
 //! (figures inlined as SVG), both from the same [`Table`]s and sentences. `records` writes them.
 
-use super::conclusions;
-use super::table::{Table, escape};
-use crate::analysis::{Analysis, stats};
-use crate::figures::Figure;
-use crate::figures::series::{Group, batch_label};
-use crate::records::{Results, RunRecords};
+use super::table::escape;
+use super::{conclusions, spec_view, summary};
+use crate::analysis::Analysis;
+use crate::figures::{Figure, Rendered};
+use crate::records::Results;
 use std::fmt::Write;
 
-/// Column headers of the summary table.
-const COLUMNS: [&str; 9] = [
-    "batch size",
-    "updates / epoch",
-    "final train loss",
-    "final test loss",
-    "test accuracy",
-    "train s",
-    "examples / s",
-    "B_simple start",
-    "B_simple end",
-];
+/// What the report shows besides the records: the figures, the charts left out, and the class names.
+pub struct Extras<'a> {
+    /// Figures and skipped charts.
+    pub rendered: &'a Rendered,
+    /// Class names, index order; empty for regression.
+    pub classes: &'a [String],
+}
 
-/// report.md: the spec, the summary table per batch size, then every figure with its caption.
-pub fn markdown(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
+/// report.md: the spec, the summary table per configuration, then every figure with its caption.
+pub fn markdown(results: &Results, extras: &Extras<'_>, analysis: &Analysis) -> String {
     let settings = &results.settings;
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", settings.name);
     if let Some(d) = &settings.description {
         let _ = writeln!(out, "{d}\n");
     }
+    if let Some(classes) = classes_line(extras.classes) {
+        let _ = writeln!(out, "{classes}\n");
+    }
     out.push_str(&conclusions::markdown(analysis));
-    let _ = writeln!(out, "\n## Summary per batch size\n\n{}\n", spread_note(results));
-    out.push_str(&summary(results).markdown());
+    let _ = writeln!(out, "\n## Summary per batch size\n\n{}\n", summary::note(results));
+    out.push_str(&summary::table(results, analysis).markdown());
     let _ = writeln!(out, "\n## Figures\n");
-    for f in figures {
+    for f in &extras.rendered.figures {
         let file = if f.png.is_some() { format!("{}.png", f.name) } else { format!("{}.svg", f.name) };
         let _ = writeln!(out, "![{}](figures/{file})\n\n*{}*\n", f.name, f.caption);
     }
-    let _ = writeln!(out, "## Spec as run\n\n```toml\n{}\n```", results.spec_text.trim_end());
+    for (name, why) in &extras.rendered.skipped {
+        let _ = writeln!(out, "- *{name}* not drawn: {why}.");
+    }
+    let spec = spec_view::applicable(&results.spec_text, results.settings.provenance());
+    let _ = writeln!(out, "\n## Spec as run\n\n```toml\n{}\n```", spec.trim_end());
     out
 }
 
-/// report.html: the same content, self-contained, figures inlined as SVG.
-pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> String {
+/// report.html: the same content, self-contained, figures inlined as SVG, one per row, sized for print.
+pub fn html(results: &Results, extras: &Extras<'_>, analysis: &Analysis) -> String {
     let settings = &results.settings;
     let name = escape(&settings.name);
     let mut out = format!(
@@ -52,89 +53,72 @@ pub fn html(results: &Results, figures: &[Figure], analysis: &Analysis) -> Strin
     if let Some(d) = &settings.description {
         let _ = writeln!(out, "<p>{}</p>", escape(d));
     }
-    out.push_str(&conclusions::html(analysis));
-    let _ = writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>", escape(&spread_note(results)));
-    out.push_str(&summary(results).html());
-    let _ = writeln!(out, "<h2>Figures</h2>");
-    for f in figures {
-        let _ = writeln!(
-            out,
-            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
-            f.name,
-            f.svg,
-            escape(&f.caption)
-        );
+    if let Some(classes) = classes_line(extras.classes) {
+        let _ = writeln!(out, "<p>{}</p>", escape(&classes));
     }
-    let _ = writeln!(
-        out,
-        "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>",
-        escape(&results.spec_text)
-    );
+    out.push_str(&conclusions::html(analysis));
+    let _ = writeln!(out, "<h2>Summary per batch size</h2>\n<p>{}</p>", escape(&summary::note(results)));
+    out.push_str(&summary::table(results, analysis).html());
+    let _ = writeln!(out, "<h2>Figures</h2>");
+    for f in &extras.rendered.figures {
+        out.push_str(&figure(f));
+    }
+    if !extras.rendered.skipped.is_empty() {
+        out.push_str("<ul>\n");
+        for (name, why) in &extras.rendered.skipped {
+            let _ = writeln!(out, "<li><em>{}</em> not drawn: {}.</li>", escape(name), escape(why));
+        }
+        out.push_str("</ul>\n");
+    }
+    let spec = spec_view::applicable(&results.spec_text, results.settings.provenance());
+    let _ =
+        writeln!(out, "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>", escape(&spec));
     out
 }
 
-const CSS: &str =
-    "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; color: #282828; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
-th { background: #f2f2f2; }
-figure { margin: 2em 0; }
-figure svg { max-width: 100%; height: auto; }
-figcaption { color: #555; font-style: italic; }
-pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
-";
-
-fn spread_note(results: &Results) -> String {
-    let repeats = results.settings.repeats;
+/// One figure, its SVG inlined.
+fn figure(f: &Figure) -> String {
     format!(
-        "Mean over {repeats} repeat(s); accuracy shows the range over repeats in brackets. \
-         B_simple is the gradient noise scale tr(Σ)/|G|² at the first and last checkpoint (noise.csv)."
+        "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+        f.name,
+        f.svg,
+        escape(&f.caption)
     )
 }
 
-/// The summary table: one row per batch size (and rate).
-fn summary(results: &Results) -> Table {
-    let mut table = Table::new(&COLUMNS);
-    crate::figures::series::groups(results).iter().for_each(|g| table.push(row(g)));
-    table
-}
-
-fn row(g: &Group<'_>) -> Vec<String> {
-    let s = |f: fn(&RunRecords) -> Option<f64>| -> Vec<f64> { g.runs.iter().filter_map(|r| f(r)).collect() };
-    let first = g.runs[0].summary();
-    vec![
-        batch_label(g.batch_size, &first.batch_label).trim_start_matches("B = ").to_string(),
-        first.updates_per_epoch.to_string(),
-        mean(&s(|r| Some(r.summary().final_train_loss)), number),
-        mean(&s(|r| r.summary().final_test_loss), number),
-        with_range(&s(|r| r.summary().final_test_accuracy)),
-        mean(&s(|r| Some(r.summary().train_time_s)), |v| format!("{v:.3}")),
-        mean(&s(|r| Some(r.summary().examples_per_s)), |v| format!("{v:.0}")),
-        mean(&s(|r| b_simple(r, true)), number),
-        mean(&s(|r| b_simple(r, false)), number),
-    ]
-}
-
-/// B_simple at the first (`start`) or last checkpoint of a run.
-fn b_simple(run: &RunRecords, start: bool) -> Option<f64> {
-    let noise = run.noise.as_ref()?;
-    let row = if start { noise.iter().min_by_key(|n| n.epoch) } else { noise.iter().max_by_key(|n| n.epoch) };
-    row.map(|n| n.b_simple)
-}
-
-fn mean(values: &[f64], fmt: fn(f64) -> String) -> String {
-    stats::mean(values).map_or("–".into(), fmt)
-}
-
-fn with_range(values: &[f64]) -> String {
-    match (stats::mean(values), stats::min_max(values)) {
-        (Some(m), Some((lo, hi))) if values.len() > 1 => format!("{m:.3} ({lo:.3}–{hi:.3})"),
-        (Some(m), _) => format!("{m:.3}"),
-        _ => "–".into(),
+/// "Classes (index: label): 0: cat, 1: dog", or none without class names.
+fn classes_line(classes: &[String]) -> Option<String> {
+    const SHOWN: usize = 50;
+    if classes.is_empty() {
+        return None;
     }
+    if classes.iter().enumerate().all(|(i, c)| *c == i.to_string()) {
+        return Some(format!("Classes: {}, labelled by their index (classes.csv).", classes.len()));
+    }
+    let listed: Vec<String> =
+        classes.iter().take(SHOWN).enumerate().map(|(i, c)| format!("{i}: {c}")).collect();
+    let more = if classes.len() > SHOWN {
+        format!(", … ({} in all, classes.csv)", classes.len())
+    } else {
+        String::new()
+    };
+    Some(format!("Classes (index: label): {}{more}.", listed.join(", ")))
 }
 
-/// Four significant digits, scientific below 0.01.
-fn number(v: f64) -> String {
-    if v != 0.0 && v.abs() < 0.01 { format!("{v:.3e}") } else { format!("{v:.4}") }
+/// Figures one per row at the full text width, so their text (2 % of the figure width) prints at about
+/// 10 pt on A4 or Letter; tables scroll rather than squeeze.
+const CSS: &str = "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #282828; }
+table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f2f2f2; }
+figure { display: block; margin: 2em 0; width: 100%; }
+figure svg { display: block; width: 100%; height: auto; }
+figcaption { color: #555; font-style: italic; margin-top: 0.4em; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  figure { break-inside: avoid; page-break-inside: avoid; margin: 1em 0; }
+  table { display: table; font-size: 8pt; }
+  pre { white-space: pre-wrap; }
 }
+";

@@ -99,6 +99,49 @@ impl Table {
     }
 }
 
+/// Three significant figures in plain decimals: 0.0173, 0.192, 37.8, 2960.
+pub fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { "–".into() };
+    }
+    let exponent = v.abs().log10().floor() as i32;
+    if exponent >= 2 {
+        let unit = 10f64.powi(exponent - 2);
+        return format!("{:.0}", (v / unit).round() * unit);
+    }
+    let decimals = (2 - exponent) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// Three significant figures in powers of ten: 1.05e-3, 3.86e7.
+pub fn scientific(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    format!("{v:.2e}")
+}
+
+/// The cells of one numeric column: three significant figures, and powers of ten for the whole column
+/// when any value is below 0.001 or from 10^5 up, so a column never mixes "1.05e-3" and "0.0173";
+/// missing values read "–".
+pub fn column(values: &[Option<f64>]) -> Vec<String> {
+    let finite = || values.iter().flatten().filter(|v| v.is_finite() && **v != 0.0);
+    let powers = finite().any(|v| v.abs() < 1e-3 || v.abs() >= 1e5);
+    values
+        .iter()
+        .map(|v| match v {
+            Some(v) if v.is_finite() => {
+                if powers && *v != 0.0 {
+                    scientific(*v)
+                } else {
+                    significant(*v)
+                }
+            }
+            _ => "–".into(),
+        })
+        .collect()
+}
+
 /// `text` with the HTML special characters escaped.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -125,5 +168,17 @@ mod tests {
              <tr><td>b&lt;c</td><td>12.25</td></tr>\n</table>\n"
         );
         assert_eq!(t.text(), "run   loss\na      0.5\nb<c  12.25\n");
+    }
+
+    #[test]
+    fn numbers_have_three_significant_figures_and_one_notation_per_column() {
+        assert_eq!(
+            column(&[Some(0.0173), Some(0.19163), Some(2959.1274), None]),
+            ["0.0173", "0.192", "2960", "–"]
+        );
+        assert_eq!(column(&[Some(1.048e-3), Some(0.0173)]), ["0.00105", "0.0173"]);
+        assert_eq!(column(&[Some(9.9e-4), Some(0.0173)]), ["9.90e-4", "1.73e-2"]);
+        assert_eq!(column(&[Some(38577642.0), Some(145062.0)]), ["3.86e7", "1.45e5"]);
+        assert_eq!(column(&[Some(f64::NAN), Some(1.0)]), ["–", "1.00"]);
     }
 }

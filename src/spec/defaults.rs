@@ -71,7 +71,7 @@ pub(super) fn default_dpi() -> u32 {
 }
 
 pub(super) fn default_smoothing() -> f64 {
-    0.9
+    0.1
 }
 
 pub(super) fn default_points() -> u64 {

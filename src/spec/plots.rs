@@ -25,15 +25,30 @@ pub struct PlotsSpec {
     /// Logarithmic loss axes.
     #[serde(default = "yes")]
     pub log_y: bool,
-    /// x axis of the per-iteration chart.
+    /// x axis of the per-update chart.
     #[serde(default)]
     pub x_axis: XAxis,
-    /// Weight of the debiased exponential moving average of the per-iteration loss, in [0, 1).
+    /// Time constant of the moving average of the per-update loss, as a share of an epoch in [0, 1): the
+    /// same number of examples at every batch size; 0 draws the raw loss only.
     #[serde(default = "default_smoothing")]
     pub smoothing: f64,
     /// Spread over repeats drawn around the mean.
     #[serde(default)]
     pub band: Band,
+    /// Which learning rates of each batch size the charts show.
+    #[serde(default)]
+    pub learning_rates: RateChoice,
+}
+
+/// `plots.learning_rates`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateChoice {
+    /// Each batch size at the rate the analysis chose for it.
+    #[default]
+    Chosen,
+    /// Every rate of every batch size, the rate as lightness within the batch size's colour.
+    All,
 }
 
 /// `plots.formats`
@@ -57,6 +72,8 @@ pub enum XAxis {
     Examples,
     /// Training seconds.
     Seconds,
+    /// Epochs (passes over the training set).
+    Epochs,
 }
 
 /// `plots.band`
@@ -82,6 +99,7 @@ impl Default for PlotsSpec {
             x_axis: XAxis::default(),
             smoothing: default_smoothing(),
             band: Band::default(),
+            learning_rates: RateChoice::default(),
         }
     }
 }

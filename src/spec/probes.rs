@@ -16,7 +16,55 @@ pub struct NoiseSpec {
     pub probes: u64,
     /// Batch sizes to probe; each run's own batch size when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probe_batch_sizes: Option<Vec<BatchSize>>,
+    pub probe_batch_sizes: Option<ProbeSizes>,
+}
+
+/// `noise.probe_batch_sizes`: a list of batch sizes, or `"sweep"` for every batch size of the sweep, so
+/// every run probes them all at its own weights and the cosine chart compares batch sizes at shared
+/// weights.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeSizes {
+    /// These batch sizes.
+    List(Vec<BatchSize>),
+    /// Every batch size of `sweep.batch_sizes`.
+    Sweep,
+}
+
+impl Serialize for ProbeSizes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ProbeSizes::List(sizes) => sizes.serialize(s),
+            ProbeSizes::Sweep => s.serialize_str("sweep"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProbeSizes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProbeSizes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of batch sizes, or \"sweep\" for every batch size of the sweep")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ProbeSizes, E> {
+                if v == "sweep" {
+                    return Ok(ProbeSizes::Sweep);
+                }
+                Err(E::custom(format!(
+                    "\"{v}\" is not allowed; allowed: a list of batch sizes, or \"sweep\" for every batch size of the sweep"
+                )))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ProbeSizes, A::Error> {
+                let mut sizes = Vec::new();
+                while let Some(size) = seq.next_element::<BatchSize>()? {
+                    sizes.push(size);
+                }
+                Ok(ProbeSizes::List(sizes))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `[landscape]`

@@ -62,16 +62,22 @@ struct Resolved<'a> {
 /// SHA-256 of everything that determines the records of `run`: the spec (name, output folder,
 /// description and `[plots]` excluded), the data and the run's configuration.
 pub fn config_hash(spec: &Spec, data_hash: &str, run: &RunConfig) -> String {
+    let resolved = Resolved { spec: hashed_part(spec), data_hash, run };
+    // Serialising plain data with string keys cannot fail; an empty text would only make every run
+    // look unfinished, never wrongly finished.
+    let text = serde_json::to_string(&resolved).unwrap_or_default();
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The part of `spec` that shapes the records: without name, output folder, description and `[plots]`.
+/// Two specs with equal parts train the same runs.
+pub fn hashed_part(spec: &Spec) -> Spec {
     let mut spec = spec.clone();
     spec.experiment.name.clear();
     spec.experiment.output = None;
     spec.experiment.description = None;
     spec.plots = PlotsSpec::default();
-    let resolved = Resolved { spec, data_hash, run };
-    // Serialising plain data with string keys cannot fail; an empty text would only make every run
-    // look unfinished, never wrongly finished.
-    let text = serde_json::to_string(&resolved).unwrap_or_default();
-    hex(&Sha256::digest(text.as_bytes()))
+    spec
 }
 
 /// The kernel path this process computes with (the row kernels' run-time choice, `BATCHLAB_KERNELS`) and

@@ -53,6 +53,7 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     }
     for dir in dirs.iter().filter(|d| !same_folder(d, &output)) {
         records::copy_landscapes(dir, &output)?;
+        records::copy_classes(dir, &output)?;
     }
     drop(claims);
     let copied = copies.len();

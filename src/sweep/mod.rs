@@ -93,7 +93,7 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
     }
     let text = spec_as_run(prepared)?;
     if let Target::Results(existing) = records::inspect_output(&output)? {
-        if strip_comments(&existing) != strip_comments(&text) && !options.force {
+        if !same_training(&existing, &text) && !options.force {
             return Err(Error::Refused(format!(
                 "{} holds the results of a different spec ({}); choose another experiment.output, or pass --force to replace them",
                 output.display(),
@@ -106,6 +106,7 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
     }
     records::create_output(&output)?;
     records::write_spec(&output, &text)?;
+    records::write_classes(&output, &prepared.data.class_names)?;
     Ok(output)
 }
 
@@ -113,6 +114,27 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
 /// naming the other process, when one does. Dropping the claims releases them.
 pub fn claim(prepared: &Prepared, schedule: &Schedule) -> Result<Claims> {
     Claims::acquire(prepared.plan.output(), schedule.todo.iter().map(|r| r.id.as_str()))
+}
+
+/// Whether the results folder holds this spec's runs under other `[plots]` or another description only:
+/// a re-run then keeps the complete runs (as `--resume` does) and re-renders.
+pub fn restyle_only(prepared: &Prepared) -> bool {
+    let output = prepared.plan.output();
+    match (records::saved_spec(output), spec_as_run(prepared)) {
+        (Some(existing), Ok(text)) => {
+            strip_comments(&existing) != strip_comments(&text) && same_training(&existing, &text)
+        }
+        _ => false,
+    }
+}
+
+/// Whether two spec texts train the same runs: equal once name, output, description and `[plots]` are set
+/// aside (what the configuration hash leaves out); texts that do not parse are compared as text.
+fn same_training(a: &str, b: &str) -> bool {
+    match (toml::from_str::<spec::Spec>(a), toml::from_str::<spec::Spec>(b)) {
+        (Ok(x), Ok(y)) => fingerprint::hashed_part(&x) == fingerprint::hashed_part(&y),
+        _ => strip_comments(a) == strip_comments(b),
+    }
 }
 
 /// How a sweep ended.

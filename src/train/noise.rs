@@ -137,11 +137,11 @@ fn probe(
         grad_norm: gg.sqrt(),
         trace_sigma: full.trace_sigma,
         b_simple: full.trace_sigma / gg,
-        cos_mean: 1.0,
-        cos_std: 0.0,
+        cos_mean: Some(1.0),
+        cos_std: Some(0.0),
         cos_predicted: 1.0 / (1.0 + rel_error_predicted).sqrt(),
-        angle_deg_mean: 0.0,
-        dispersion: 0.0,
+        angle_deg_mean: Some(0.0),
+        dispersion: Some(0.0),
         rel_error: 0.0,
         rel_error_predicted,
         b_simple_two_batch: None,
@@ -163,18 +163,25 @@ fn probe(
         batch_gradient(net, params, data, &rows, scratch, &mut g);
         scratch.rows = rows;
         let norm = dot(&g, &g).sqrt();
-        cosines.push(dot(&g, &full.gradient) / (norm * gg.sqrt()));
+        // A zero gradient (an example the model already fits exactly in f32) has no direction: its cosine
+        // is missing, not NaN, and it leaves the direction statistics.
+        if norm > 0.0 && gg > 0.0 {
+            cosines.push(dot(&g, &full.gradient) / (norm * gg.sqrt()));
+            direction_sum.iter_mut().zip(&g).for_each(|(d, &x)| *d += x / norm);
+        }
         rel_errors.push(g.iter().zip(&full.gradient).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / gg);
         small_sq.push(norm * norm);
-        direction_sum.iter_mut().zip(&g).for_each(|(d, &x)| *d += x / norm);
         big.iter_mut().zip(&g).for_each(|(s, &x)| *s += x / probes as f64);
     }
     let k = probes as f64;
+    let directions = cosines.len() as f64;
+    let any = !cosines.is_empty();
     let (cos_mean, cos_std) = mean_std(&cosines);
-    record.cos_mean = cos_mean;
-    record.cos_std = cos_std;
-    record.angle_deg_mean = cosines.iter().map(|c| c.clamp(-1.0, 1.0).acos().to_degrees()).sum::<f64>() / k;
-    record.dispersion = 1.0 - dot(&direction_sum, &direction_sum).sqrt() / k;
+    record.cos_mean = any.then_some(cos_mean);
+    record.cos_std = any.then_some(cos_std);
+    record.angle_deg_mean =
+        any.then(|| cosines.iter().map(|c| c.clamp(-1.0, 1.0).acos().to_degrees()).sum::<f64>() / directions);
+    record.dispersion = any.then(|| 1.0 - dot(&direction_sum, &direction_sum).sqrt() / directions);
     record.rel_error = rel_errors.iter().sum::<f64>() / k;
     record.b_simple_two_batch = two_batch(mean_std(&small_sq).0, dot(&big, &big), b, probes, n);
     record
@@ -305,7 +312,34 @@ mod tests {
         );
         assert_eq!(
             (rows[0].cos_mean, rows[0].dispersion, rows[0].rel_error, rows[0].rel_error_predicted),
-            (1.0, 0.0, 0.0, 0.0)
+            (Some(1.0), Some(0.0), 0.0, 0.0)
+        );
+    }
+
+    /// A linear model at zero weights on regression targets 0, 0, 1, 1: the examples with target 0 have a
+    /// zero gradient, so single-example probes of them have no direction and leave the cosine statistics;
+    /// with every target 0 the full gradient is zero too and the cosines are missing, never NaN.
+    #[test]
+    fn a_zero_gradient_has_a_missing_cosine_not_a_nan() {
+        let net = Mlp::new(2, &[], 1, Activation::Relu, false, Loss::MeanSquared);
+        let params = vec![0.0f32; net.params];
+        let x = Array2::from_shape_fn((4, 2), |(i, j)| 1.0 + (i + j) as f32);
+        let probe = |targets: [f32; 4]| {
+            let y = Targets::Values(Array2::from_shape_vec((4, 1), targets.to_vec()).unwrap());
+            let data = Examples { x: x.clone(), y };
+            let mut rng = ChaCha8Rng::seed_from_u64(2);
+            checkpoint(&net, &params, &data, 0, &[1], 64, &mut rng, &mut Scratch::new(&net)).remove(0)
+        };
+        let some = probe([0.0, 0.0, 1.0, 1.0]);
+        for v in [some.cos_mean, some.cos_std, some.angle_deg_mean, some.dispersion] {
+            assert!(v.is_some_and(f64::is_finite), "{some:?}");
+        }
+        // Both remaining examples point the same way as G (x rows are positive): cosines near 1.
+        assert!(some.cos_mean.unwrap() > 0.9, "{some:?}");
+        let none = probe([0.0; 4]);
+        assert_eq!(
+            (none.cos_mean, none.cos_std, none.angle_deg_mean, none.dispersion),
+            (None, None, None, None)
         );
     }
 

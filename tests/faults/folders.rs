@@ -33,6 +33,7 @@ fn force_removes_every_file_of_the_old_results_and_only_those() {
             "analysis.csv",
             "analysis.json",
             "analysis_runs.csv",
+            "classes.csv",
             "figures/sketch.txt",
             "notes.txt",
             "spec.toml",
