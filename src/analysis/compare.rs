@@ -19,8 +19,11 @@ pub enum Claim {
     LargerAtSmallBatch,
     /// The measure is smaller at the smallest batch size, beyond the margin, and grows with batch size.
     SmallerAtSmallBatch,
-    /// The interval includes zero or lies within the margin, or the trend disagrees.
+    /// The interval includes zero or lies within the margin.
     NoDetectableDifference,
+    /// The smallest and largest batch sizes differ beyond the margin, but the batch sizes between do not
+    /// follow: no trend with batch size is claimed.
+    EndsDifferWithoutTrend,
     /// Fewer than three paired repeats, or fewer than two batch sizes with values.
     NotEnoughData,
 }
@@ -67,6 +70,7 @@ pub fn compare(values: &[(usize, Vec<(u64, f64)>)], margin: f64) -> Comparison {
         (None, _) => Claim::NotEnoughData,
         (Some(d), Some(rho)) if d.above(margin) && rho <= -TREND => Claim::LargerAtSmallBatch,
         (Some(d), Some(rho)) if d.below(margin) && rho >= TREND => Claim::SmallerAtSmallBatch,
+        (Some(d), _) if d.above(margin) || d.below(margin) => Claim::EndsDifferWithoutTrend,
         _ => Claim::NoDetectableDifference,
     };
     Comparison { small: first.0, large: last.0, means, difference, pairs: pairs.len(), rho, margin, claim }
@@ -137,7 +141,7 @@ mod tests {
             series(1000, &[0.0, 0.0, 0.0]),
         ];
         let c = compare(&values, 0.01);
-        assert_eq!(c.claim, Claim::NoDetectableDifference, "rho {:?}", c.rho);
+        assert_eq!(c.claim, Claim::EndsDifferWithoutTrend, "rho {:?}", c.rho);
     }
 
     #[test]

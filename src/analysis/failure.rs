@@ -136,12 +136,14 @@ fn when(failed: &[&Health]) -> String {
             format!("diverged after updates {u0} to {u1} (epochs {e0:.3} to {e1:.3})")
         };
     }
-    let mut reasons: Vec<&str> = failed.iter().filter_map(|h| h.failure.as_deref()).collect();
+    // The same kind of failure with other numbers counts once, with how many repeats it hit.
+    let kind = |f: &str| f.split(" (").next().unwrap_or(f).to_string();
+    let mut reasons: Vec<String> = failed.iter().filter_map(|h| h.failure.as_deref()).map(kind).collect();
     reasons.sort_unstable();
     let mut out: Vec<String> = Vec::new();
-    for r in reasons.iter().copied() {
-        let count = reasons.iter().filter(|x| **x == r).count();
-        let item = if count > 1 { format!("{r} (x{count})") } else { r.to_string() };
+    for r in &reasons {
+        let count = reasons.iter().filter(|x| *x == r).count();
+        let item = if count > 1 { format!("{r} ({count} repeats)") } else { r.clone() };
         if !out.contains(&item) {
             out.push(item);
         }

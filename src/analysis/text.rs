@@ -118,6 +118,13 @@ fn comparison(
             c.large,
             fmt(c.margin)
         ),
+        Claim::EndsDifferWithoutTrend => format!(
+            "no consistent trend with batch size: B = {} and B = {} differ, but the batch sizes between do not \
+             follow (Spearman ρ = {} against the ±0.5 a trend needs)",
+            c.small,
+            c.large,
+            c.rho.map_or("–".into(), |r| format!("{r:.2}"))
+        ),
         Claim::NotEnoughData => {
             return format!(
                 "{subject}: not compared; an interval needs at least three repeats without failure at two batch \
