@@ -247,7 +247,7 @@ pub fn checkpoint_seconds(data: &Dataset, net: &Mlp, params: &[f32], b: usize) -
     let mut scratch = noise::Scratch::new(net);
     let mut rng = crate::rng::stream(0, 0, crate::rng::Purpose::Init);
     let started = Instant::now();
-    let rows = noise::checkpoint(net, params, &data.train, 0, &[b], 32, &mut rng, &mut scratch);
+    let rows = noise::checkpoint(net, params, &data.train, (0, 0), &[b], 32, &mut rng, &mut scratch);
     std::hint::black_box(rows);
     started.elapsed().as_secs_f64()
 }

@@ -74,8 +74,12 @@ pub struct EvalRecord {
 /// One probed batch size at one checkpoint: a row of noise.csv.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoiseRecord {
-    /// Epochs completed at the checkpoint (0 = before training).
+    /// Epochs completed at the checkpoint (0 = before training); for the checkpoint taken where a run
+    /// stopped at its target inside an epoch, that epoch (1-based, as in iterations.csv).
     pub epoch: u64,
+    /// Updates made at the checkpoint (absent in folders written before it existed).
+    #[serde(default)]
+    pub update: Option<u64>,
     /// The batch size whose mini-batch gradients were drawn.
     pub probe_batch_size: usize,
     /// Mini-batches drawn.

@@ -107,22 +107,24 @@ impl RunAnalysis {
     }
 }
 
-/// B_simple at the target's epoch: log B_simple interpolated linearly in epochs between the noise
-/// checkpoints around it (one value per checkpoint: B_simple is a property of the weights, not of the
-/// probed batch size).
+/// B_simple where the run crossed the target: log B_simple interpolated linearly in updates (in epochs for
+/// folders written before noise.csv recorded updates) between the noise checkpoints around the crossing (one
+/// value per checkpoint: B_simple is a property of the weights, not of the probed batch size).
 fn b_simple_at(run: &RunRecords, hit: &Reached) -> Option<f64> {
     let noise = run.noise.as_ref()?;
+    let by_update = noise.iter().all(|n| n.update.is_some());
+    let at = if by_update { hit.steps } else { hit.epochs };
     let mut points: Vec<(f64, f64)> = noise
         .iter()
         .filter(|n| n.b_simple.is_finite() && n.b_simple > 0.0)
-        .map(|n| (n.epoch as f64, n.b_simple.ln()))
+        .map(|n| (if by_update { n.update.unwrap_or(0) as f64 } else { n.epoch as f64 }, n.b_simple.ln()))
         .collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     points.dedup_by(|a, b| a.0 == b.0);
-    let k = points.iter().position(|p| p.0 >= hit.epochs)?;
-    if points[k].0 == hit.epochs || k == 0 {
-        return (points[k].0 == hit.epochs).then(|| points[k].1.exp());
+    let k = points.iter().position(|p| p.0 >= at)?;
+    if points[k].0 == at || k == 0 {
+        return (points[k].0 == at).then(|| points[k].1.exp());
     }
     let (a, b) = (points[k - 1], points[k]);
-    Some(lerp(a.1, b.1, (hit.epochs - a.0) / (b.0 - a.0)).exp())
+    Some(lerp(a.1, b.1, (at - a.0) / (b.0 - a.0)).exp())
 }

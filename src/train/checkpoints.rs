@@ -16,6 +16,7 @@ pub(super) struct Probes {
     learning_rate_bits: u64,
     repeat: u64,
     count: u64,
+    last_update: Option<u64>,
     scratch: Option<Scratch>,
 }
 
@@ -31,21 +32,49 @@ impl Probes {
             learning_rate_bits: run.learning_rate.to_bits(),
             repeat: run.repeat,
             count: 0,
+            last_update: None,
             scratch,
         }
     }
 
+    /// A checkpoint after `epoch` epochs and `update` updates, when one falls there.
     pub(super) fn maybe(
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
-        epoch: u64,
+        (epoch, update): (u64, u64),
+        recorder: &mut dyn Recorder,
+    ) -> Result<()> {
+        if self.scratch.is_none() || !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
+            return Ok(());
+        }
+        self.take(ctx, params, (epoch, update), recorder)
+    }
+
+    /// A checkpoint where the run stopped at its target, unless one was just taken there: B_simple at the
+    /// target is then measured, not extrapolated.
+    pub(super) fn at_stop(
+        &mut self,
+        ctx: &Context<'_>,
+        params: &[f32],
+        (epoch, update): (u64, u64),
+        recorder: &mut dyn Recorder,
+    ) -> Result<()> {
+        if self.scratch.is_none() || self.last_update == Some(update) {
+            return Ok(());
+        }
+        self.take(ctx, params, (epoch, update), recorder)
+    }
+
+    fn take(
+        &mut self,
+        ctx: &Context<'_>,
+        params: &[f32],
+        (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
     ) -> Result<()> {
         let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
-        if !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
-            return Ok(());
-        }
+        self.last_update = Some(update);
         let mut rng = rng::stream(
             ctx.seed,
             self.repeat,
@@ -60,7 +89,7 @@ impl Probes {
             ctx.net,
             params,
             &ctx.data.train,
-            epoch,
+            (epoch, update),
             &self.sizes,
             ctx.noise.probes,
             &mut rng,

@@ -94,7 +94,7 @@ pub fn checkpoint(
     net: &Mlp,
     params: &[f32],
     data: &Examples,
-    epoch: u64,
+    (epoch, update): (u64, u64),
     sizes: &[usize],
     probes: u64,
     rng: &mut impl Rng,
@@ -109,6 +109,7 @@ pub fn checkpoint(
             let started = Instant::now();
             let mut record = probe(net, params, data, &full, b, probes, rng, scratch);
             record.epoch = epoch;
+            record.update = Some(update);
             record.probe_time_s = shared_s + started.elapsed().as_secs_f64();
             record
         })
@@ -132,6 +133,7 @@ fn probe(
     let rel_error_predicted = rel_error_predicted(full.trace_sigma, gg, b, n);
     let mut record = NoiseRecord {
         epoch: 0,
+        update: None,
         probe_batch_size: b,
         probes,
         grad_norm: gg.sqrt(),
@@ -283,9 +285,11 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut scratch = Scratch::new(&net);
         for b in [1, 10, 100] {
-            let rows = checkpoint(&net, &params, &data, 0, &[b], 64, &mut rng, &mut scratch);
+            let rows = checkpoint(&net, &params, &data, (0, 0), &[b], 64, &mut rng, &mut scratch);
             let measured: Vec<f64> = (0..30)
-                .map(|_| checkpoint(&net, &params, &data, 0, &[b], 64, &mut rng, &mut scratch)[0].rel_error)
+                .map(|_| {
+                    checkpoint(&net, &params, &data, (0, 0), &[b], 64, &mut rng, &mut scratch)[0].rel_error
+                })
                 .collect();
             let (mean, std) = mean_std(&measured);
             let standard_error = std / (measured.len() as f64).sqrt();
@@ -304,7 +308,7 @@ mod tests {
             &net,
             &params,
             &data,
-            0,
+            (0, 0),
             &[50],
             8,
             &mut ChaCha8Rng::seed_from_u64(1),
@@ -328,7 +332,7 @@ mod tests {
             let y = Targets::Values(Array2::from_shape_vec((4, 1), targets.to_vec()).unwrap());
             let data = Examples { x: x.clone(), y };
             let mut rng = ChaCha8Rng::seed_from_u64(2);
-            checkpoint(&net, &params, &data, 0, &[1], 64, &mut rng, &mut Scratch::new(&net)).remove(0)
+            checkpoint(&net, &params, &data, (0, 0), &[1], 64, &mut rng, &mut Scratch::new(&net)).remove(0)
         };
         let some = probe([0.0, 0.0, 1.0, 1.0]);
         for v in [some.cos_mean, some.cos_std, some.angle_deg_mean, some.dispersion] {
@@ -350,7 +354,7 @@ mod tests {
             &net,
             &params,
             &data,
-            0,
+            (0, 0),
             &[1, 8, 64],
             32,
             &mut ChaCha8Rng::seed_from_u64(1),
@@ -367,7 +371,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut scratch = Scratch::new(&net);
         let rows: Vec<NoiseRecord> = (0..20)
-            .map(|_| checkpoint(&net, &params, &data, 0, &[16], 32, &mut rng, &mut scratch).remove(0))
+            .map(|_| checkpoint(&net, &params, &data, (0, 0), &[16], 32, &mut rng, &mut scratch).remove(0))
             .collect();
         let estimates: Vec<f64> = rows.iter().map(|r| r.b_simple_two_batch.unwrap()).collect();
         let (mean, std) = mean_std(&estimates);

@@ -64,7 +64,7 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
     state.initial_loss = start.train_loss;
     recorder.epoch(&last)?;
     recorder.eval(&start)?;
-    probes.maybe(ctx, &state.params, 0, recorder)?;
+    probes.maybe(ctx, &state.params, (0, 0), recorder)?;
     state.snapshot();
     let mut epochs_completed = 0;
     let mut stop = state.verdict(&start);
@@ -94,7 +94,13 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         recorder.epoch(&last)?;
         recorder.eval(&eval)?;
         epochs_completed = epoch;
-        probes.maybe(ctx, &state.params, epoch, recorder)?;
+        probes.maybe(ctx, &state.params, (epoch, state.updates), recorder)?;
+    }
+    if stop == Some(Stop::Target) {
+        // Inside an epoch the checkpoint carries that epoch's 1-based number, as iterations.csv does.
+        let epoch =
+            epochs_completed + u64::from(state.updates > epochs_completed * run.updates_per_epoch as u64);
+        probes.at_stop(ctx, &state.params, (epoch, state.updates), recorder)?;
     }
     state.snapshot();
     Ok(Outcome {

@@ -70,6 +70,7 @@ pub const EVAL_COLUMNS: &[&str] = &[
 /// Columns of runs/<id>/noise.csv, as issue 3 documents them.
 pub const NOISE_COLUMNS: &[&str] = &[
     "epoch",
+    "update",
     "probe_batch_size",
     "probes",
     "grad_norm",
