@@ -100,7 +100,8 @@ fn target(a: &Analysis) -> Vec<String> {
     out
 }
 
-/// Batch sizes whose final loss (runs that did not stop at the target) lies within [`FLOOR`] of `loss`.
+/// Batch sizes whose final loss (runs that did not stop at the target) lies within [`FLOOR`] of `loss`,
+/// above or below: there the loss hovers at its floor, and when it first dips below the target is chance.
 fn floor(a: &Analysis, loss: f64) -> Option<String> {
     let near: Vec<String> = a
         .batch_sizes
@@ -113,7 +114,7 @@ fn floor(a: &Analysis, loss: f64) -> Option<String> {
                 .filter(|r| !r.failed && !r.stopped_at_target)
                 .map(|r| r.final_train_loss)
                 .collect();
-            stats::mean(&finals).is_some_and(|f| loss <= (1.0 + FLOOR) * f)
+            stats::mean(&finals).is_some_and(|f| (loss / f - 1.0).abs() <= FLOOR)
         })
         .map(|b| b.batch_size.to_string())
         .collect();
@@ -135,8 +136,9 @@ fn tuning(a: &Analysis) -> Vec<String> {
     let single = of(Tuning::SingleRate);
     if !single.is_empty() && single.len() == a.batch_sizes.len() {
         out.push(
-            "one learning rate for every batch size: this is the naive comparison; batch sizes differ in \
-             their best rate, so differences here mix the batch size with the rate's fit to it"
+            "every batch size was run at a single learning rate, so none is tuned: this is the naive \
+             comparison; batch sizes differ in their best rate, so differences here mix the batch size with \
+             how well that one rate suits it"
                 .to_string(),
         );
     } else if !single.is_empty() {
