@@ -99,7 +99,9 @@ pub fn configs<'a>(ctx: &Context<'a>) -> Vec<Config<'a>> {
     for &(b, bits) in &keys {
         let lr = f64::from_bits(bits);
         let is_chosen = chosen(b, lr);
-        let has_choice = ctx.analysis.batch_sizes.iter().any(|c| c.batch_size == b);
+        // A batch size whose every rate failed has no chosen rate: all its rates show, as failures.
+        let has_choice =
+            ctx.analysis.batch_sizes.iter().any(|c| c.batch_size == b && c.learning_rate.is_finite());
         if !all && !is_chosen && has_choice {
             continue;
         }
