@@ -6,10 +6,10 @@
 use crate::data::{self, Dataset, Examples, Targets};
 use crate::error::{DataError, Error, Result};
 use crate::nn::{Loss, Mlp};
-use crate::plan::{NoisePlan, RunConfig, updates_per_epoch};
+use crate::plan::{NoisePlan, RunConfig, TrainingPlan, updates_per_epoch};
 use crate::report::Table;
-use crate::schema::{EpochRecord, IterationRecord, NoiseRecord};
-use crate::spec::{Activation, LastBatch, Task, TrainingSpec};
+use crate::schema::{EpochRecord, IterationRecord, NoiseRecord, StandardizationRecord};
+use crate::spec::{Activation, LastBatch, Task};
 use crate::train::{self, Context, Recorder, noise};
 use ndarray::Array2;
 use serde::Deserialize;
@@ -73,10 +73,20 @@ pub fn reference_data() -> Result<Dataset> {
         description: "digits, the peers' split (1437 x 64, 10 classes)".into(),
         task: Task::Classification,
         outputs: 10,
-        feature_names: table.feature_names,
         class_names: table.class_names,
         train: pick(&split.train_idx),
         test: pick(&split.test_idx),
+        standardization: (table.feature_names.iter().zip(split.mean.iter().zip(&split.scale)))
+            .map(|(name, (&mean, &scale))| StandardizationRecord {
+                feature: name.clone(),
+                mean,
+                scale,
+                role: "feature".into(),
+            })
+            .collect(),
+        feature_names: table.feature_names,
+        train_rows: split.train_idx,
+        test_rows: split.test_idx,
     })
 }
 
@@ -122,29 +132,20 @@ pub fn train_reference(
     epochs: u64,
     repeat: u64,
 ) -> Result<Vec<EpochRecord>> {
-    let training = TrainingSpec {
-        epochs: epochs + 1,
-        learning_rate: LEARNING_RATE,
-        momentum: 0.0,
-        weight_decay: 0.0,
-        shuffle: true,
-        last_batch: LastBatch::Keep,
-        log_every: 1,
-        eval_every: 0,
-        eval_per_doubling: 0,
-    };
+    let training = TrainingPlan::sgd(epochs + 1, LEARNING_RATE);
     let mut records = EpochsOnly::default();
     train_single(data, net, init, b, &training, repeat, &mut records)?;
     Ok(records.0)
 }
 
-/// One run at batch size `b` with `training`'s settings, noise probes off, records to `recorder`.
+/// One run at batch size `b` with `training`'s settings (its optimiser and schedule), noise probes off,
+/// records to `recorder`.
 pub fn train_single(
     data: &Dataset,
     net: &Mlp,
     init: &[f32],
     b: usize,
-    training: &TrainingSpec,
+    training: &TrainingPlan,
     repeat: u64,
     recorder: &mut dyn Recorder,
 ) -> Result<train::Outcome> {
@@ -159,6 +160,10 @@ pub fn train_single(
         epochs: training.epochs,
         updates_per_epoch: updates,
         last_batch_size: last,
+        variant: String::new(),
+        optimizer: training.optimizer,
+        schedule: training.schedule.clone(),
+        batch_growth: training.batch_growth.clone(),
     };
     let noise = NoisePlan { every: 0, probes: 0, probe_batch_sizes: Vec::new() };
     let stop = AtomicBool::new(false);
@@ -247,7 +252,7 @@ pub fn checkpoint_seconds(data: &Dataset, net: &Mlp, params: &[f32], b: usize) -
     let mut scratch = noise::Scratch::new(net);
     let mut rng = crate::rng::stream(0, 0, crate::rng::Purpose::Init);
     let started = Instant::now();
-    let rows = noise::checkpoint(net, params, &data.train, (0, 0), &[b], 32, &mut rng, &mut scratch);
+    let rows = noise::checkpoint(net, (params, None), &data.train, (0, 0), &[b], 32, &mut rng, &mut scratch);
     std::hint::black_box(rows);
     started.elapsed().as_secs_f64()
 }

@@ -18,6 +18,9 @@ pub struct IterationRecord {
     pub examples_seen: u64,
     /// Examples in this update (smaller for a kept partial batch).
     pub batch_size: usize,
+    /// The learning rate of this update, schedule applied (NaN in files written before it existed).
+    #[serde(default = "nan")]
+    pub learning_rate: f64,
     /// Mean loss over this mini-batch, before the update.
     pub loss: f64,
     /// Training seconds since the run started (evaluation and probes excluded).
@@ -90,6 +93,10 @@ pub struct NoiseRecord {
     pub trace_sigma: f64,
     /// B_simple = tr(Sigma) / |G|^2, the simple gradient noise scale.
     pub b_simple: f64,
+    /// tr(P Sigma) / (G^T P G), with P the diagonal preconditioner of the optimiser's state (Adam,
+    /// AdamW, RMSprop after their first update); none for SGD.
+    #[serde(default)]
+    pub b_simple_preconditioned: Option<f64>,
     /// Mean over probes of cos(g_k, G), over the probes whose gradient is not zero (a zero vector has no
     /// direction); none when every probe's gradient, or G, is zero.
     pub cos_mean: Option<f64>,
@@ -155,8 +162,45 @@ pub struct ArrowRecord {
     pub g1: f64,
 }
 
-/// What summary.json holds for one run, and a row of summary.csv.
+/// Where an example came from: a row of split.csv.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitRecord {
+    /// 0-based row of the source data (header not counted).
+    pub index: usize,
+    /// `train` or `test`.
+    pub part: String,
+    /// 0-based position within its part: training example k is the train row at position k.
+    pub position: usize,
+}
+
+/// How one column was standardised, x' = (x - mean) / scale in f64 and rounded to f32: a row of
+/// standardization.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardizationRecord {
+    /// The column's name.
+    pub feature: String,
+    /// The training split's mean (0 when the column is not standardised).
+    pub mean: f64,
+    /// The training split's population standard deviation; 1 for a constant column (only centred) and
+    /// for a column that is not standardised.
+    pub scale: f64,
+    /// `feature`, or `target` for a standardised regression target.
+    pub role: String,
+}
+
+/// The example at one position of one epoch: a row of order/rep<r>.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRecord {
+    /// 1-based epoch.
+    pub epoch: u64,
+    /// 0-based position within the epoch.
+    pub position: usize,
+    /// The training example there: its position in split.csv's train part.
+    pub example: usize,
+}
+
+/// What summary.json holds for one run, and a row of summary.csv.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RunSummary {
     /// The run's folder name.
     pub run_id: String,
@@ -207,6 +251,44 @@ pub struct RunSummary {
     /// What the run must hold by the analytic count of `memory::analytic` (bytes).
     #[serde(default)]
     pub analytic_bytes: Option<u64>,
+    /// The optimiser (`sgd`, `adam`, `adamw`, `rmsprop`; empty in results written before it existed).
+    #[serde(default)]
+    pub optimizer: String,
+    /// Its momentum (sgd, rmsprop).
+    #[serde(default)]
+    pub momentum: Option<f64>,
+    /// Nesterov momentum (sgd).
+    #[serde(default)]
+    pub nesterov: Option<bool>,
+    /// First-moment decay (adam, adamw), after any `lr_scaling = "sde"`.
+    #[serde(default)]
+    pub beta1: Option<f64>,
+    /// Second-moment decay (adam, adamw), after any scaling.
+    #[serde(default)]
+    pub beta2: Option<f64>,
+    /// Added to the root of the second moment (adam, adamw, rmsprop), after any scaling.
+    #[serde(default)]
+    pub epsilon: Option<f64>,
+    /// Smoothing constant (rmsprop), after any scaling.
+    #[serde(default)]
+    pub alpha: Option<f64>,
+    /// Weight decay of the weights (not the biases).
+    #[serde(default)]
+    pub weight_decay: Option<f64>,
+    /// The learning-rate schedule (`constant`, `cosine`, `linear`, `step`), `+ warmup` when it has one.
+    #[serde(default)]
+    pub schedule: String,
+    /// The batch-size schedule, e.g. `x5 at 10, 20` (empty without one).
+    #[serde(default)]
+    pub batch_growth: String,
+    /// The schedule variant (`sweep.variants`); absent without variants.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+}
+
+/// The value of a column absent from older files.
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// JSON has no NaN (serde_json writes null), so a diverged run's loss reads back as NaN.

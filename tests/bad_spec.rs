@@ -181,7 +181,7 @@ fn cases() -> Vec<Case> {
             lr,
             "learning_rate = 0.1\nmomentum = 1.0",
             "momentum",
-            &["key `training.momentum`", "outside [0, 1)"],
+            &["key `training.momentum`", "momentum = 1 is not allowed; allowed: a number in [0, 1)"],
         ),
         at_line(
             "an unknown key in [training]",

@@ -35,7 +35,7 @@ fn run_dir(wd: &Workdir, summary: &common::Csv, row: usize) -> PathBuf {
 
 #[test]
 fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
-    // 3 batch sizes x 1 learning rate x 2 repeats = 6 runs, each with the five documented files and
+    // 3 batch sizes x 1 learning rate x 2 repeats = 6 runs, each with the six documented files and
     // nothing else (no `.partial` folder or `.tmp` file left behind).
     let spec = edit(&with_noise(&blobs_spec(N, BATCHES, 2), 1, 4), "seed = 7", "seed = 7\nrepeats = 2");
     let wd = sweep(&spec, &["-q"]);
@@ -67,12 +67,16 @@ fn a_sweep_writes_the_spec_the_summary_and_one_complete_folder_per_run() {
         "report.html",
         "report.md",
         "spec.toml",
+        "split.csv",
+        "standardization.csv",
         "summary.csv",
     ]
     .map(PathBuf::from)
     .to_vec();
     for id in summary.column("run_id") {
-        for file in ["epochs.csv", "evals.csv", "iterations.csv", "noise.csv", "summary.json"] {
+        for file in
+            ["epochs.csv", "evals.csv", "iterations.csv", "noise.csv", "summary.json", "weights.safetensors"]
+        {
             expected.push(PathBuf::from("runs").join(id).join(file));
         }
     }

@@ -106,8 +106,9 @@ fn a_sweep_killed_by_sigint_resumes_to_the_records_of_an_uninterrupted_sweep() {
     let (whole, resumed) = (common::records(&wd, "whole"), common::records(&wd, OUT));
     assert_eq!(
         whole.len(),
-        6 * 4 + 4,
-        "iterations, epochs, evals and noise per run, summary.csv, two analysis csvs and classes.csv"
+        6 * 4 + 6,
+        "iterations, epochs, evals and noise per run, summary.csv, two analysis csvs, classes.csv, split.csv \
+         and standardization.csv"
     );
     assert_eq!(whole, resumed, "the resumed records differ from the uninterrupted ones");
     assert!(wd.out().join("report.md").exists() && wd.out().join("figures").is_dir());

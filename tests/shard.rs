@@ -38,8 +38,9 @@ fn wait_ok(child: Child) -> String {
 fn whole(wd: &Workdir) -> Vec<(PathBuf, common::Csv)> {
     wd.run(&["spec.toml", "-q", "--set", "experiment.output=\"whole\""]).expect_success();
     let whole = common::records(wd, "whole");
-    // iterations, epochs, evals and noise per run, summary.csv, the two analysis csvs and classes.csv.
-    assert_eq!(whole.len(), 8 * 4 + 4);
+    // iterations, epochs, evals and noise per run, summary.csv, the two analysis csvs, classes.csv,
+    // split.csv and standardization.csv.
+    assert_eq!(whole.len(), 8 * 4 + 6);
     whole
 }
 

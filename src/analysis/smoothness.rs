@@ -90,7 +90,15 @@ mod tests {
     }
 
     fn iteration(i: u64, loss: f64) -> IterationRecord {
-        IterationRecord { epoch: 1, iteration: i, examples_seen: i, batch_size: 1, loss, wall_s: 0.0 }
+        IterationRecord {
+            epoch: 1,
+            iteration: i,
+            examples_seen: i,
+            batch_size: 1,
+            learning_rate: 0.1,
+            loss,
+            wall_s: 0.0,
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn run(
             iteration: i,
             examples_seen: i * b as u64,
             batch_size: b,
+            learning_rate: lr,
             loss: loss((i - 1) as f64) * (1.0 + jitter(i - 1)),
             wall_s: 0.0,
         })
@@ -88,6 +89,7 @@ fn run(
         epochs: 4,
         updates_per_epoch: per_epoch,
         last_batch_size: N - (per_epoch - 1) * b,
+        ..RunConfig::default()
     };
     let summary = RunSummary {
         run_id: id,
@@ -111,6 +113,7 @@ fn run(
         stopped_at_target: false,
         peak_bytes: None,
         analytic_bytes: None,
+        ..RunSummary::default()
     };
     let spec = Spec::clone(settings("").provenance());
     let file = RunFile {
@@ -125,6 +128,7 @@ fn run(
         files: Vec::new(),
         kernel_path: String::new(),
         cpu_features: String::new(),
+        init_hash: String::new(),
     };
     RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
 }

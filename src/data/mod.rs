@@ -6,16 +6,19 @@ pub mod digits;
 mod idx;
 mod split;
 mod synthetic;
+mod weights;
 
 use crate::error::DataError;
 use crate::plan::{DataPlan, SourcePlan};
+use crate::schema::StandardizationRecord;
 use crate::spec::Task;
 use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
 use std::io::Read;
 use std::path::Path;
 
-pub use split::{split, standardize, standardize_targets};
+pub use split::{select, split, split_rows, standardize, standardize_targets};
+pub use weights::read_weights;
 
 /// What a model learns to predict, one entry (or row) per example.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +93,12 @@ pub struct Dataset {
     pub train: Examples,
     /// Held-out examples; empty when `test_fraction` is 0.
     pub test: Examples,
+    /// The source row of each training example, in training order.
+    pub train_rows: Vec<usize>,
+    /// The source row of each test example.
+    pub test_rows: Vec<usize>,
+    /// How every feature (then each standardised regression target) was standardised.
+    pub standardization: Vec<StandardizationRecord>,
 }
 
 impl Dataset {
@@ -117,13 +126,13 @@ pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dat
         Targets::Classes(_) => table.class_names.len(),
         Targets::Values(v) => v.ncols(),
     };
-    let (mut train, mut test) = split(table.examples, plan.test_fraction, seed);
-    if plan.standardize {
-        standardize(&mut train, &mut test);
-    }
-    if plan.standardize_target {
-        standardize_targets(&mut train, &mut test);
-    }
+    let (train_rows, test_rows) = split_rows(table.examples.len(), plan.test_fraction, seed);
+    let (mut train, mut test) = (select(&table.examples, &train_rows), select(&table.examples, &test_rows));
+    let features = if plan.standardize { standardize(&mut train, &mut test) } else { Vec::new() };
+    let targets =
+        if plan.standardize_target { standardize_targets(&mut train, &mut test) } else { Vec::new() };
+    let standardization =
+        scalings(&table.feature_names, &features, &target_names(&plan.source, outputs), &targets);
     Ok(Dataset {
         description,
         task: plan.task,
@@ -132,7 +141,42 @@ pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dat
         class_names: table.class_names,
         train,
         test,
+        train_rows,
+        test_rows,
+        standardization,
     })
+}
+
+/// The names of the target columns of a regression: the csv's label column, else `target` (numbered when
+/// there are several).
+fn target_names(source: &SourcePlan, outputs: usize) -> Vec<String> {
+    match source {
+        SourcePlan::Csv { label, .. } if outputs == 1 => vec![label.clone()],
+        _ if outputs == 1 => vec!["target".into()],
+        _ => (0..outputs).map(|k| format!("target{k}")).collect(),
+    }
+}
+
+/// One row per feature (the identity, mean 0 and scale 1, when features are not standardised), then one
+/// per standardised target column.
+fn scalings(
+    features: &[String],
+    stats: &[(f64, f64)],
+    targets: &[String],
+    target_stats: &[(f64, f64)],
+) -> Vec<StandardizationRecord> {
+    let row = |name: &String, (mean, scale): (f64, f64), role: &str| StandardizationRecord {
+        feature: name.clone(),
+        mean,
+        scale,
+        role: role.into(),
+    };
+    let features = features
+        .iter()
+        .enumerate()
+        .map(|(i, n)| row(n, stats.get(i).copied().unwrap_or((0.0, 1.0)), "feature"));
+    let targets = targets.iter().zip(target_stats).map(|(n, s)| row(n, *s, "target"));
+    features.chain(targets).collect()
 }
 
 fn describe(name: &str, table: &Table) -> String {

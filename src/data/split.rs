@@ -11,7 +11,12 @@ use rand::seq::SliceRandom;
 /// original row order, so the training rows read like the file minus the test rows. `plan.rs` checks
 /// that `test_fraction` lies in [0, 1); values outside are clamped here rather than panicking.
 pub fn split(examples: Examples, test_fraction: f64, seed: u64) -> (Examples, Examples) {
-    let n = examples.len();
+    let (train, test) = split_rows(examples.len(), test_fraction, seed);
+    (select(&examples, &train), select(&examples, &test))
+}
+
+/// The rows of [`split`]: (training rows, test rows) of `n` examples, each ascending.
+pub fn split_rows(n: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     // Float-to-int casts saturate, so NaN and negative fractions give 0 and the `min` caps the rest.
     // The small allowance keeps 10 * 0.3 = 3.0000000000000004 at 3.
     let n_test = ((n as f64 * test_fraction - 1e-9).ceil() as usize).min(n);
@@ -20,10 +25,11 @@ pub fn split(examples: Examples, test_fraction: f64, seed: u64) -> (Examples, Ex
     let (test, train) = order.split_at_mut(n_test);
     test.sort_unstable();
     train.sort_unstable();
-    (select(&examples, train), select(&examples, test))
+    (train.to_vec(), test.to_vec())
 }
 
-fn select(examples: &Examples, rows: &[usize]) -> Examples {
+/// The examples of `rows`, in that order.
+pub fn select(examples: &Examples, rows: &[usize]) -> Examples {
     let y = match &examples.y {
         Targets::Classes(c) => Targets::Classes(rows.iter().map(|&i| c[i]).collect()),
         Targets::Values(v) => Targets::Values(v.select(Axis(0), rows)),
@@ -33,22 +39,25 @@ fn select(examples: &Examples, rows: &[usize]) -> Examples {
 
 /// Centres every feature on the training mean and divides by the training population standard deviation
 /// (ddof 0); the test split gets the same transform, so nothing about it leaks into training. A constant
-/// feature is only centred. An empty training split leaves both parts untouched.
-pub fn standardize(train: &mut Examples, test: &mut Examples) {
+/// feature is only centred. An empty training split leaves both parts untouched. Returns the (mean,
+/// divisor) of every feature, none for an empty split.
+pub fn standardize(train: &mut Examples, test: &mut Examples) -> Vec<(f64, f64)> {
     if train.is_empty() {
-        return;
+        return Vec::new();
     }
     let stats: Vec<(f64, f64)> = train.x.axis_iter(Axis(1)).map(column_stats).collect();
     apply(&mut train.x, &stats);
     apply(&mut test.x, &stats);
+    stats
 }
 
 /// Standardises regression targets as [`standardize`] does features, each target column with its training
-/// mean and population standard deviation; class targets are left alone.
-pub fn standardize_targets(train: &mut Examples, test: &mut Examples) {
-    let Targets::Values(values) = &train.y else { return };
+/// mean and population standard deviation; class targets are left alone. Returns the (mean, divisor) of
+/// every target column.
+pub fn standardize_targets(train: &mut Examples, test: &mut Examples) -> Vec<(f64, f64)> {
+    let Targets::Values(values) = &train.y else { return Vec::new() };
     if values.nrows() == 0 {
-        return;
+        return Vec::new();
     }
     let stats: Vec<(f64, f64)> = values.axis_iter(Axis(1)).map(column_stats).collect();
     for part in [train, test] {
@@ -56,6 +65,7 @@ pub fn standardize_targets(train: &mut Examples, test: &mut Examples) {
             apply(v, &stats);
         }
     }
+    stats
 }
 
 /// Mean and the divisor for one feature, accumulated in f64.

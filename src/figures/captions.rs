@@ -27,6 +27,11 @@ pub fn rates_shown(ctx: &Context<'_>) -> String {
                 "learning rate {} at B = {} scaled by √(B/{}) (named in the legend)",
                 sweep.learning_rates[0], sweep.base_batch_size, sweep.base_batch_size
             ),
+            LrScaling::Sde => format!(
+                "learning rate {} at B = {} scaled by √(B/{}), betas and epsilon by the SDE rule (named in \
+                 the legend)",
+                sweep.learning_rates[0], sweep.base_batch_size, sweep.base_batch_size
+            ),
         };
     }
     match ctx.plots.learning_rates {

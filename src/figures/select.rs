@@ -180,7 +180,7 @@ pub fn rate_labels(sweep: &SweepPlan, ranks: usize) -> Vec<String> {
         .map(|g| match sweep.lr_scaling {
             LrScaling::None => format!("lr = {g}"),
             LrScaling::Linear => format!("lr = {g}·B/{base}"),
-            LrScaling::Sqrt => format!("lr = {g}·√(B/{base})"),
+            LrScaling::Sqrt | LrScaling::Sde => format!("lr = {g}·√(B/{base})"),
         })
         .collect()
 }

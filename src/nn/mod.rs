@@ -9,6 +9,7 @@ mod loss;
 mod mlp;
 mod online;
 pub mod optim;
+mod preconditioned;
 mod sgd;
 pub mod weights;
 

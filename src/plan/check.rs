@@ -3,10 +3,13 @@
 //! need the number of training examples run when the plan is built ([`super::build`]).
 
 use super::data_check::data;
-use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan};
+use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan, TrainingPlan};
+use super::training;
 use crate::error::SpecError;
+use crate::nn::optim::Kind;
 use crate::spec::{
-    BatchSize, Init, LogGrid, LrScaling, ProbeSizes, RateGrid, Spec, SpecSource, Task, significant4,
+    BatchSize, Init, LogGrid, LrScaling, ProbeSizes, RateGrid, SaveWeights, Spec, SpecSource, Task,
+    significant4,
 };
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -17,8 +20,6 @@ pub const MAX_RUNS: u64 = 100_000;
 const MAX_PER_DECADE: u64 = 100;
 /// Most rates `sweep.extend_grid` may add beyond an edge of a batch size's grid.
 pub const MAX_GRID_EXTENSION: u64 = 20;
-/// Most evaluations per doubling of the update count.
-const MAX_EVAL_PER_DOUBLING: u64 = 64;
 
 /// Checks every value of `spec` that does not depend on the data; relative data paths are resolved against
 /// the folder of `src.path`.
@@ -27,13 +28,16 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
     positive(spec.experiment.repeats, "experiment.repeats", src)?;
     let base_dir = src.path.parent().unwrap_or(Path::new("."));
     let data = data(&spec.data, base_dir, src)?;
-    let model = model(spec, src)?;
-    training(spec, src)?;
-    let sweep = sweep(spec, src)?;
+    let model = model(spec, base_dir, src)?;
+    let training = training::training(spec, src)?;
+    let sweep = sweep(spec, &training, src)?;
     let noise = noise(spec, src)?;
+    weights(&training, &noise, src)?;
     grid(spec, src)?;
     analysis(spec, data.task, src)?;
     plots(spec, src)?;
+    let mut provenance = spec.clone();
+    provenance.training = training::filled(&spec.training, &training);
     Ok(Settings {
         output: output(spec, src, &name)?,
         name,
@@ -42,13 +46,13 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
         description: spec.experiment.description.clone(),
         data,
         model,
-        training: spec.training.clone(),
+        training,
         sweep,
         noise,
         landscape: landscape(spec),
         plots: spec.plots.clone(),
         analysis: spec.analysis.clone(),
-        spec: spec.clone(),
+        spec: provenance,
     })
 }
 
@@ -83,7 +87,7 @@ fn output(spec: &Spec, src: &SpecSource, name: &str) -> Result<PathBuf, SpecErro
     Ok(path.clone())
 }
 
-fn model(spec: &Spec, src: &SpecSource) -> Result<ModelPlan, SpecError> {
+fn model(spec: &Spec, base_dir: &Path, src: &SpecSource) -> Result<ModelPlan, SpecError> {
     let m = &spec.model;
     let mut hidden = Vec::with_capacity(m.hidden.len());
     for (i, &width) in m.hidden.iter().enumerate() {
@@ -97,33 +101,29 @@ fn model(spec: &Spec, src: &SpecSource) -> Result<ModelPlan, SpecError> {
              gradient, so they never learn different features; use \"he\" or \"xavier\", or hidden = []",
         ));
     }
-    Ok(ModelPlan { hidden, activation: m.activation, init: m.init, bias: m.bias })
+    let init_from = match &m.init_from {
+        Some(path) if path.as_os_str().is_empty() => {
+            return Err(src.error("model.init_from", "the path is empty; name a .safetensors file"));
+        }
+        Some(path) => Some(base_dir.join(path)),
+        None => None,
+    };
+    Ok(ModelPlan { hidden, activation: m.activation, init: m.init, bias: m.bias, init_from })
 }
 
-fn training(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
-    let t = &spec.training;
-    positive(t.epochs, "training.epochs", src)?;
-    learning_rate(t.learning_rate, "training.learning_rate", src)?;
-    if !(t.momentum.is_finite() && (0.0..1.0).contains(&t.momentum)) {
-        return Err(src.error("training.momentum", format!("{} is outside [0, 1)", t.momentum)));
-    }
-    if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
+/// `save_weights = "checkpoints"` writes weights at the noise checkpoints, so it needs some.
+fn weights(training: &TrainingPlan, noise: &NoisePlan, src: &SpecSource) -> Result<(), SpecError> {
+    if training.save_weights == SaveWeights::Checkpoints && noise.every == 0 {
         return Err(src.error(
-            "training.weight_decay",
-            format!("{} is not allowed; allowed: a finite number >= 0", t.weight_decay),
-        ));
-    }
-    positive(t.log_every, "training.log_every", src)?;
-    if t.eval_per_doubling > MAX_EVAL_PER_DOUBLING {
-        return Err(src.error(
-            "training.eval_per_doubling",
-            format!("{} is too many; allowed: 0 to {MAX_EVAL_PER_DOUBLING}", t.eval_per_doubling),
+            "training.save_weights",
+            "\"checkpoints\" writes the weights at every noise checkpoint, and noise.every = 0 turns them off; \
+             set noise.every (e.g. 1) or save_weights = \"final\"",
         ));
     }
     Ok(())
 }
 
-fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
+fn sweep(spec: &Spec, training: &TrainingPlan, src: &SpecSource) -> Result<SweepPlan, SpecError> {
     let s = &spec.sweep;
     batch_sizes(&s.batch_sizes, "sweep.batch_sizes", src)?;
     let learning_rates = match &s.learning_rates {
@@ -150,12 +150,21 @@ fn sweep(spec: &Spec, src: &SpecSource) -> Result<SweepPlan, SpecError> {
             base
         }
     };
+    if s.lr_scaling == LrScaling::Sde && training.optimizer.kind == Kind::Sgd {
+        return Err(src.error(
+            "sweep.lr_scaling",
+            "\"sde\" is the scaling rule of adaptive optimisers (it scales beta1, beta2 or alpha, and epsilon); \
+             optimizer = \"sgd\" has none of them: use \"linear\" or \"sqrt\", or optimizer = \"adam\", \"adamw\" or \"rmsprop\"",
+        ));
+    }
+    let variants = training::variants(spec, training, src)?;
     Ok(SweepPlan {
         batch_sizes: s.batch_sizes.clone(),
         learning_rates,
         lr_scaling: s.lr_scaling,
         base_batch_size,
         extend_grid: s.extend_grid,
+        variants,
     })
 }
 
@@ -321,6 +330,7 @@ fn batch_sizes(sizes: &[BatchSize], key: &str, src: &SpecSource) -> Result<(), S
 fn grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     let factors = [
         ("experiment.repeats", spec.experiment.repeats),
+        ("sweep.variants", spec.sweep.variants.len().max(1) as u64),
         ("sweep.batch_sizes", spec.sweep.batch_sizes.len() as u64),
         ("sweep.learning_rates", grid_len(spec.sweep.learning_rates.as_ref())),
     ];
@@ -333,7 +343,7 @@ fn grid(spec: &Spec, src: &SpecSource) -> Result<(), SpecError> {
     Err(src.error(
         key,
         format!(
-            "repeats x batch sizes x learning rates = {count} runs; allowed: at most {MAX_RUNS} runs in one \
+            "repeats x variants x batch sizes x learning rates = {count} runs; allowed: at most {MAX_RUNS} runs in one \
              sweep (split it into several specs)"
         ),
     ))
@@ -352,14 +362,14 @@ fn grid_len(grid: Option<&RateGrid>) -> u64 {
 }
 
 /// A count that must be at least 1.
-pub(super) fn positive(value: u64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
+pub(crate) fn positive(value: u64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
     if value == 0 {
         return Err(src.error(key, "0 is not allowed; allowed: a positive integer"));
     }
     Ok(())
 }
 
-fn learning_rate(rate: f64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
+pub(crate) fn learning_rate(rate: f64, key: &str, src: &SpecSource) -> Result<(), SpecError> {
     if !(rate.is_finite() && rate > 0.0) {
         return Err(
             src.error(key, format!("learning rate {rate} is not allowed; allowed: a finite number > 0"))

@@ -91,21 +91,25 @@ pub fn estimate(settings: &Settings, shape: Shape, batches: &[f64], threads: usi
         widths: model.hidden.iter().map(|&h| h as f64).chain([shape.outputs]).collect(),
         bias: model.bias,
     };
-    let largest = batches.iter().copied().fold(1.0, f64::max);
+    let largest = grown(settings, batches.iter().copied().fold(1.0, f64::max), shape.train);
     let noise = settings.noise.every > 0;
     let run = footprint(
         &net,
         RunShape {
             batch: largest,
             examples: shape.train,
-            momentum: settings.training.momentum > 0.0,
+            state_vectors: settings.training.optimizer.state_vectors() as f64,
+            preconditioned: settings.training.optimizer.is_adaptive(),
             probe: noise.then(|| largest.max(probe_sizes(settings, shape.train).fold(0.0, f64::max))),
         },
     );
     let params = net.params();
     let examples = shape.train + shape.test;
     let data_bytes = 2.0 * examples * 4.0 * (shape.features + 1.0);
-    let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
+    let runs = batches.len() as f64
+        * settings.repeats as f64
+        * settings.sweep.learning_rates.len() as f64
+        * settings.sweep.variants.len().max(1) as f64;
     let concurrent = runs.min(threads as f64);
     let (grid_bytes, arrow_bytes) = settings.landscape.map_or((0.0, 0.0), |l| {
         let arrows = runs * arrow_points(&l) * (l.arrows as f64 + 1.0) * ARROW_RECORD_BYTES;
@@ -152,7 +156,10 @@ fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> (f6
     let probe_examples: f64 =
         if n.probe_batch_sizes.is_empty() { mean_batch } else { probe_sizes(settings, shape.train).sum() };
     let probes = checkpoints * (shape.train * 3.0 + n.probes as f64 * probe_examples * 3.0) * weights;
-    let runs = batches.len() as f64 * settings.repeats as f64 * settings.sweep.learning_rates.len() as f64;
+    let runs = batches.len() as f64
+        * settings.repeats as f64
+        * settings.sweep.learning_rates.len() as f64
+        * settings.sweep.variants.len().max(1) as f64;
     let (grid, arrows) = settings.landscape.map_or((0.0, 0.0), |l| {
         let grid = settings.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights;
         let per_point = (shape.train + l.arrows as f64 * mean_batch) * 3.0 * weights;
@@ -178,6 +185,16 @@ fn resolve(b: BatchSize, n: f64) -> f64 {
         BatchSize::Fixed(b) => (b as f64).min(n),
         BatchSize::Full => n,
     }
+}
+
+/// The largest batch size a run starting at `b` reaches under any variant's batch-size schedule, at most
+/// `n`.
+fn grown(settings: &Settings, b: f64, n: f64) -> f64 {
+    let growth = |v: &crate::plan::VariantPlan| {
+        v.batch_growth.as_ref().map_or(1.0, |g| (g.factor as f64).powi(g.milestones.len() as i32))
+    };
+    let factor = settings.sweep.variants.iter().map(growth).fold(1.0, f64::max);
+    (b * factor).min(n.max(b))
 }
 
 /// Refuses, before the data is loaded, a spec whose model, synthetic data, landscape or figures alone
@@ -314,11 +331,11 @@ mod tests {
 
     #[test]
     fn a_softmax_regression_counts_its_parameters_and_workspaces() {
-        // 10 features -> 3 classes: 33 parameters x 13 bytes; workspaces at B = 100 and for evaluation (100
+        // 10 features -> 3 classes: 33 parameters x 12 bytes (the parameters and two gradients); workspaces at B = 100 and for evaluation (100
         // rows, all of N): 4 x 100 x (10 + 3 + 1 + 6) each, and the shuffle order of 100 indices.
         let shape = Shape { features: 10.0, outputs: 3.0, train: 100.0, test: 0.0 };
         let e = estimate(&spec("[]"), shape, &[1.0, 100.0], 4);
-        assert_eq!(e.param_bytes, 33.0 * 13.0);
+        assert_eq!(e.param_bytes, 33.0 * 12.0);
         assert_eq!(e.workspace_bytes, 4.0 * 100.0 * 20.0 * 2.0 + 8.0 * 100.0);
         assert_eq!(e.concurrent, 2.0);
         // 2 epochs x 100 examples x 3 x 30 weights + 3 evaluations x 100 x 30, for 2 runs.

@@ -54,11 +54,12 @@ impl NetShape {
 pub struct Footprint {
     /// The parameters, f32.
     pub parameters: f64,
-    /// The gradient and the previous gradient (f32 each), the weight-decay mask (a byte a parameter) and the
-    /// momentum velocity (f32, when momentum > 0).
+    /// The gradient and the previous gradient (f32 each) and the optimiser's state vectors (f32 each:
+    /// SGD's momentum buffer, Adam's two moments, RMSprop's square average and momentum buffer).
     pub optimiser: f64,
     /// Gradient-noise state per parameter when checkpoints are on: an f32 chunk gradient, the f64 full-batch
-    /// gradient and three f64 probe vectors (the probe's gradient, the sum of directions, the big batch).
+    /// gradient and three f64 probe vectors (the probe's gradient, the sum of directions, the big batch),
+    /// and for an adaptive optimiser an f32 copy of its preconditioner.
     pub probe_vectors: f64,
     /// The training workspace at the run's batch size.
     pub batch: f64,
@@ -76,8 +77,10 @@ pub struct RunShape {
     pub batch: f64,
     /// Training examples N.
     pub examples: f64,
-    /// Momentum above zero (a velocity vector is kept).
-    pub momentum: bool,
+    /// Vectors of optimiser state, each a value a parameter (`nn::optim::Settings::state_vectors`).
+    pub state_vectors: f64,
+    /// The optimiser has a diagonal preconditioner (Adam, AdamW, RMSprop) the noise checkpoints weight by.
+    pub preconditioned: bool,
     /// The largest probed batch size, when noise checkpoints are on.
     pub probe: Option<f64>,
 }
@@ -106,8 +109,8 @@ pub fn footprint(shape: &NetShape, run: RunShape) -> Footprint {
     let noise = run.probe.is_some();
     Footprint {
         parameters: 4.0 * p,
-        optimiser: 9.0 * p + if run.momentum { 4.0 * p } else { 0.0 },
-        probe_vectors: if noise { 36.0 * p } else { 0.0 },
+        optimiser: 8.0 * p + 4.0 * p * run.state_vectors,
+        probe_vectors: if noise { 36.0 * p + if run.preconditioned { 4.0 * p } else { 0.0 } } else { 0.0 },
         batch: shape.workspace(run.batch),
         chunks: chunk + if noise { shape.workspace(CHUNK_ROWS as f64) } else { 0.0 },
         indices: 8.0 * run.examples + run.probe.map_or(0.0, |b| 8.0 * CHUNK_ROWS as f64 + 8.0 * b),
@@ -128,9 +131,19 @@ mod tests {
         assert_eq!(shape.workspace(1.0), 892.0);
         assert_eq!(shape.workspace(128.0), 892.0 * 128.0);
         assert_eq!(shape.params(), net.params as f64);
-        let f = footprint(&shape, RunShape { batch: 128.0, examples: 1437.0, momentum: false, probe: None });
-        // 4810 parameters: 4 bytes each, then 8 (two gradients) + 1 (decay mask) each.
-        assert_eq!((f.parameters, f.optimiser, f.probe_vectors), (4.0 * 4810.0, 9.0 * 4810.0, 0.0));
+        let run = RunShape {
+            batch: 128.0,
+            examples: 1437.0,
+            state_vectors: 0.0,
+            preconditioned: false,
+            probe: None,
+        };
+        let f = footprint(&shape, run);
+        // 4810 parameters: 4 bytes each, then 8 (two gradients) each; plain SGD keeps no state.
+        assert_eq!((f.parameters, f.optimiser, f.probe_vectors), (4.0 * 4810.0, 8.0 * 4810.0, 0.0));
+        // Adam keeps two moments: 8 bytes more a parameter.
+        let adam = footprint(&shape, RunShape { state_vectors: 2.0, ..run });
+        assert_eq!(adam.optimiser, 16.0 * 4810.0);
         assert_eq!(f.chunks, 892.0 * 256.0);
         assert_eq!(f.indices, 8.0 * 1437.0);
     }
@@ -138,11 +151,12 @@ mod tests {
     #[test]
     fn noise_checkpoints_add_their_vectors_workspace_and_indices() {
         let shape = NetShape { inputs: 10.0, widths: vec![3.0], bias: true };
-        let off = footprint(&shape, RunShape { batch: 1.0, examples: 100.0, momentum: true, probe: None });
-        let on =
-            footprint(&shape, RunShape { batch: 1.0, examples: 100.0, momentum: true, probe: Some(64.0) });
+        let off =
+            RunShape { batch: 1.0, examples: 100.0, state_vectors: 1.0, preconditioned: false, probe: None };
+        let on = footprint(&shape, RunShape { probe: Some(64.0), ..off });
+        let off = footprint(&shape, off);
         // 33 parameters; momentum adds 4 bytes each; 36 bytes each of probe vectors.
-        assert_eq!(off.optimiser, 13.0 * 33.0);
+        assert_eq!(off.optimiser, 12.0 * 33.0);
         assert_eq!(on.probe_vectors, 36.0 * 33.0);
         // Chunks cap at N = 100 for evaluation; the noise chunk is a full 256 rows.
         assert_eq!(on.chunks - off.chunks, shape.workspace(256.0));

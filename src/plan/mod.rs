@@ -9,22 +9,29 @@ mod data_check;
 pub mod estimate;
 pub mod footprint;
 pub mod limits;
+mod scaling;
 mod settings;
 pub mod shard;
+mod training;
 
 pub use check::{MAX_RUNS, check};
 pub use settings::{
     DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan, SyntheticPlan,
+    TrainingPlan, VariantPlan,
 };
+pub use training::kind;
 
 use crate::error::SpecError;
+use crate::nn::optim::Settings as Optimizer;
+use crate::nn::optim::batches::{BatchGrowth, total_updates};
+use crate::nn::optim::schedule::Schedule;
 use crate::spec::{BatchSize, LastBatch, SpecSource};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// One training run: a batch size, a learning rate and a repeat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One training run: a batch size, a learning rate, a repeat and, with `sweep.variants`, a variant.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RunConfig {
     /// Position in the plan; fixes the order of records and the probe streams.
     pub index: usize,
@@ -44,10 +51,38 @@ pub struct RunConfig {
     pub updates_per_epoch: usize,
     /// Size of the last update of an epoch.
     pub last_batch_size: usize,
+    /// The schedule variant (`sweep.variants`); empty without variants.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The optimiser's resolved hyperparameters at this batch size (after `lr_scaling = "sde"`).
+    #[serde(default)]
+    pub optimizer: Optimizer,
+    /// The learning-rate schedule, in epochs.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// The batch-size schedule, if any: `batch_size`, `updates_per_epoch` and `last_batch_size` are
+    /// those of the first epochs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_growth: Option<BatchGrowth>,
 }
 
 impl RunConfig {
-    /// Updates over the whole run.
+    /// Updates over the whole run of `n` training examples with the partial batch `last`.
+    pub fn total_updates_of(&self, n: usize, last: LastBatch) -> u64 {
+        match &self.batch_growth {
+            None => self.updates_per_epoch as u64 * self.epochs,
+            Some(g) => total_updates(&g.schedule(n, self.batch_size).phases(self.epochs, last)),
+        }
+    }
+
+    /// The largest batch size of the run on `n` training examples (the last, when it grows).
+    pub fn largest_batch(&self, n: usize) -> usize {
+        self.batch_growth.as_ref().map_or(self.batch_size, |g| {
+            g.schedule(n, self.batch_size).batch_size(self.epochs.saturating_sub(1))
+        })
+    }
+
+    /// Updates over the whole run, when its batch size is fixed.
     pub fn total_updates(&self) -> u64 {
         self.updates_per_epoch as u64 * self.epochs
     }
@@ -64,8 +99,11 @@ pub struct Plan {
     pub probe_sizes: Vec<usize>,
     /// Every run, in plan order.
     pub runs: Vec<RunConfig>,
-    /// SHA-256 of the examples, filled in once the data is loaded (see `sweep::fingerprint`).
+    /// SHA-256 of the examples (and of `model.init_from`'s weights), filled in once the data is loaded
+    /// (see `sweep::fingerprint`).
     pub data_hash: String,
+    /// What the person should know before the runs start (hyperparameters clamped by `lr_scaling`).
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -93,46 +131,56 @@ pub fn build(settings: Settings, src: &SpecSource, n: usize) -> Result<Plan, Spe
     let probes = resolve_batch_sizes(&settings.noise.probe_batch_sizes, "noise.probe_batch_sizes", n, src)?;
     check_length(settings.training.epochs, src, n)?;
     let runs = expand(&settings, &batch_sizes, n);
+    let warnings = scaling::warnings(&settings, batch_sizes.iter().map(|&(b, _)| b));
     unique_ids(&settings, &runs, src)?;
     let probe_sizes = probes.iter().map(|&(b, _)| b).collect();
-    Ok(Plan { settings, train_examples: n, probe_sizes, runs, data_hash: String::new() })
+    Ok(Plan { settings, train_examples: n, probe_sizes, runs, data_hash: String::new(), warnings })
 }
 
-/// Every run: repeats x batch sizes x learning rates, in that nesting.
+/// Every run: repeats x variants x batch sizes x learning rates, in that nesting.
 fn expand(settings: &Settings, batch_sizes: &[(usize, BatchSize)], n: usize) -> Vec<RunConfig> {
     let sweep = &settings.sweep;
     let width = n.to_string().len();
     let mut runs = Vec::new();
     for repeat in 0..settings.repeats {
-        for &(batch_size, label) in batch_sizes {
-            for &rate in &sweep.learning_rates {
-                let learning_rate = sweep.lr_scaling.apply(rate, batch_size, sweep.base_batch_size);
-                let (updates_per_epoch, last_batch_size) =
-                    updates_per_epoch(n, batch_size, settings.training.last_batch);
-                runs.push(RunConfig {
-                    index: runs.len(),
-                    id: run_id(batch_size, width, learning_rate, repeat),
-                    repeat,
-                    batch_size,
-                    batch_label: label.to_string(),
-                    learning_rate,
-                    epochs: settings.training.epochs,
-                    updates_per_epoch,
-                    last_batch_size,
-                });
+        for variant in &sweep.variants {
+            for &(batch_size, label) in batch_sizes {
+                let optimizer = scaling::optimizer(settings, batch_size).0;
+                for &rate in &sweep.learning_rates {
+                    let learning_rate = sweep.lr_scaling.apply(rate, batch_size, sweep.base_batch_size);
+                    let (updates_per_epoch, last_batch_size) =
+                        updates_per_epoch(n, batch_size, settings.training.last_batch);
+                    runs.push(RunConfig {
+                        index: runs.len(),
+                        id: run_id(batch_size, width, learning_rate, repeat, &variant.name),
+                        repeat,
+                        batch_size,
+                        batch_label: label.to_string(),
+                        learning_rate,
+                        epochs: settings.training.epochs,
+                        updates_per_epoch,
+                        last_batch_size,
+                        variant: variant.name.clone(),
+                        optimizer,
+                        schedule: variant.schedule.clone(),
+                        batch_growth: variant.batch_growth.clone(),
+                    });
+                }
             }
         }
     }
     runs
 }
 
-/// The run's folder name: the batch size (zero-padded to N's width), the learning rate and the repeat. The
-/// rate is printed shortest-round-trip, so distinct rates give distinct ids, and in exponent form
-/// (`1e-300`) when the plain form is longer than 16 characters, so no id is longer than about 90.
-fn run_id(batch: usize, width: usize, lr: f64, repeat: u64) -> String {
+/// The run's folder name: the batch size (zero-padded to `width`, N's digits), the learning rate, the
+/// repeat and the variant, if any. The rate is printed shortest-round-trip, so distinct rates give
+/// distinct ids, and in exponent form (`1e-300`) when the plain form is longer than 16 characters, so no
+/// id is longer than about 120.
+pub fn run_id(batch: usize, width: usize, lr: f64, repeat: u64, variant: &str) -> String {
     let plain = lr.to_string();
     let rate = if plain.len() <= 16 { plain } else { format!("{lr:e}") };
-    format!("bs{batch:0width$}-lr{rate}-rep{repeat}")
+    let variant = if variant.is_empty() { String::new() } else { format!("-{variant}") };
+    format!("bs{batch:0width$}-lr{rate}-rep{repeat}{variant}")
 }
 
 /// Refuses two runs with one id: learning rates that `lr_scaling` rounds to the same value.
@@ -239,10 +287,11 @@ mod tests {
 
     #[test]
     fn run_ids_stay_short_and_distinct_for_extreme_rates() {
-        assert_eq!(run_id(32, 4, 0.02, 1), "bs0032-lr0.02-rep1");
-        assert_eq!(run_id(1, 1, 1e-300, 0), "bs1-lr1e-300-rep0");
-        assert_eq!(run_id(1, 1, 1e300, 0), "bs1-lr1e300-rep0");
-        let (a, b) = (run_id(1, 1, 0.1 + 0.2, 0), run_id(1, 1, 0.3, 0));
+        assert_eq!(run_id(32, 4, 0.02, 1, ""), "bs0032-lr0.02-rep1");
+        assert_eq!(run_id(32, 4, 0.02, 1, "grow"), "bs0032-lr0.02-rep1-grow");
+        assert_eq!(run_id(1, 1, 1e-300, 0, ""), "bs1-lr1e-300-rep0");
+        assert_eq!(run_id(1, 1, 1e300, 0, ""), "bs1-lr1e300-rep0");
+        let (a, b) = (run_id(1, 1, 0.1 + 0.2, 0, ""), run_id(1, 1, 0.3, 0, ""));
         assert!(a != b && a.len() < 40, "{a} {b}");
     }
 

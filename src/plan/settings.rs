@@ -3,8 +3,12 @@
 //! landscape as an `Option`). Only [`check`](super::check) builds one, so nothing downstream of the plan
 //! can reach an unchecked spec value; the raw spec travels along for provenance (spec.toml, hashes) only.
 
+use crate::nn::optim::Settings as Optimizer;
+use crate::nn::optim::batches::BatchGrowth;
+use crate::nn::optim::schedule::Schedule;
 use crate::spec::{
-    Activation, AnalysisSpec, BatchSize, Generator, Init, LrScaling, PlotsSpec, Spec, Task, TrainingSpec,
+    Activation, AnalysisSpec, BatchSize, Generator, Init, LastBatch, LrScaling, PlotsSpec, SaveWeights, Spec,
+    Task,
 };
 use std::path::PathBuf;
 
@@ -25,8 +29,8 @@ pub struct Settings {
     pub data: DataPlan,
     /// The network.
     pub model: ModelPlan,
-    /// The optimiser and the epoch loop.
-    pub training: TrainingSpec,
+    /// The optimiser, its schedules and the epoch loop.
+    pub training: TrainingPlan,
     /// What varies between runs.
     pub sweep: SweepPlan,
     /// Gradient-noise checkpoints.
@@ -47,9 +51,10 @@ impl Settings {
         &self.spec
     }
 
-    /// Runs in the sweep: repeats x batch sizes x learning rates.
+    /// Runs in the sweep: repeats x variants x batch sizes x learning rates.
     pub fn run_count(&self) -> u64 {
-        self.repeats * self.sweep.batch_sizes.len() as u64 * self.sweep.learning_rates.len() as u64
+        let configs = self.sweep.variants.len().max(1) * self.sweep.batch_sizes.len();
+        self.repeats * configs as u64 * self.sweep.learning_rates.len() as u64
     }
 }
 
@@ -132,6 +137,70 @@ pub struct ModelPlan {
     pub init: Init,
     /// Whether layers have a bias.
     pub bias: bool,
+    /// Initial weights to start every run from (resolved against the spec's folder), instead of `init`.
+    pub init_from: Option<PathBuf>,
+}
+
+/// `[training]`, checked: the optimiser's hyperparameters resolved (the chosen optimiser's defaults
+/// filled in), its schedules, and the epoch loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingPlan {
+    /// Passes over the training set.
+    pub epochs: u64,
+    /// The base learning rate when `sweep.learning_rates` is absent.
+    pub learning_rate: f64,
+    /// The update rule and its hyperparameters (before any `lr_scaling = "sde"`).
+    pub optimizer: Optimizer,
+    /// The learning-rate schedule of `[training]` (a variant may replace it).
+    pub schedule: Schedule,
+    /// The batch-size schedule of `[training]`, if any (a variant may replace it).
+    pub batch_growth: Option<BatchGrowth>,
+    /// Reshuffle every epoch.
+    pub shuffle: bool,
+    /// What to do with the final partial batch.
+    pub last_batch: LastBatch,
+    /// Write every n-th update to iterations.csv.
+    pub log_every: u64,
+    /// Evaluate every this many updates (0: not on a fixed spacing).
+    pub eval_every: u64,
+    /// Evaluations per doubling of the update count.
+    pub eval_per_doubling: u64,
+    /// Which weights a run writes.
+    pub save_weights: SaveWeights,
+    /// Write each repeat's example order.
+    pub record_order: bool,
+}
+
+impl TrainingPlan {
+    /// Plain SGD at a constant rate with these loop settings: what `batchlab bench` and the tests of the
+    /// training loop use.
+    pub fn sgd(epochs: u64, learning_rate: f64) -> Self {
+        TrainingPlan {
+            epochs,
+            learning_rate,
+            optimizer: Optimizer::default(),
+            schedule: Schedule::constant(epochs),
+            batch_growth: None,
+            shuffle: true,
+            last_batch: LastBatch::Keep,
+            log_every: 1,
+            eval_every: 0,
+            eval_per_doubling: 0,
+            save_weights: SaveWeights::Final,
+            record_order: false,
+        }
+    }
+}
+
+/// One schedule variant of the sweep (`sweep.variants`), or the unnamed one of `[training]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantPlan {
+    /// The variant's name; empty for `[training]`'s own schedules.
+    pub name: String,
+    /// Its learning-rate schedule.
+    pub schedule: Schedule,
+    /// Its batch-size schedule, if any.
+    pub batch_growth: Option<BatchGrowth>,
 }
 
 /// `[sweep]`, checked.
@@ -147,6 +216,8 @@ pub struct SweepPlan {
     pub base_batch_size: u64,
     /// Most rates added beyond an edge of a batch size's grid until its best rate is bracketed.
     pub extend_grid: u64,
+    /// The schedule variants every run is trained under: at least one.
+    pub variants: Vec<VariantPlan>,
 }
 
 /// `[noise]`, checked.

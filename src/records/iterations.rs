@@ -5,7 +5,7 @@ use crate::schema::IterationRecord;
 use std::io::{self, Write};
 
 /// The header, in the field order of [`IterationRecord`].
-const HEADER: &[u8] = b"epoch,iteration,examples_seen,batch_size,loss,wall_s\n";
+const HEADER: &[u8] = b"epoch,iteration,examples_seen,batch_size,learning_rate,loss,wall_s\n";
 
 /// Streams iteration rows into a buffered writer.
 pub struct IterationWriter<W: Write> {
@@ -31,6 +31,8 @@ impl<W: Write> IterationWriter<W> {
         out.write_all(b",")?;
         out.write_all(int.format(r.batch_size).as_bytes())?;
         out.write_all(b",")?;
+        out.write_all(float.format(r.learning_rate).as_bytes())?;
+        out.write_all(b",")?;
         out.write_all(float.format(r.loss).as_bytes())?;
         out.write_all(b",")?;
         out.write_all(float.format(r.wall_s).as_bytes())?;
@@ -55,6 +57,7 @@ mod tests {
                 iteration: 1,
                 examples_seen: 32,
                 batch_size: 32,
+                learning_rate: 0.1,
                 loss: 1.234_567_8,
                 wall_s: 1.5e-5,
             },
@@ -63,6 +66,7 @@ mod tests {
                 iteration: 1437,
                 examples_seen: 1437,
                 batch_size: 29,
+                learning_rate: 0.021_544_346_900_318_84,
                 loss: f64::NAN,
                 wall_s: 0.25,
             },
@@ -71,6 +75,7 @@ mod tests {
                 iteration: 9,
                 examples_seen: 90,
                 batch_size: 10,
+                learning_rate: 1e-300,
                 loss: 1e300,
                 wall_s: 0.0,
             },

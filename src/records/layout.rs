@@ -5,10 +5,12 @@
 //! <output>/classes.csv                class index to label (classification)
 //! <output>/summary.csv                one row per run, written once every run is complete
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
-//!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv
+//!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv,
+//!                                     weights.safetensors, weights/epoch<k>.safetensors
 //! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
 //! <output>/runs/.<id>.claim           the process writing run <id> (host and pid), while it does
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
+//! <output>/split.csv, standardization.csv, order/rep<r>.csv   what another framework needs to replay a run
 //! <output>/analysis.json, analysis.csv, analysis_runs.csv
 //! <output>/figures/<name>.svg|png, report.md, report.html
 //! ```
@@ -42,8 +44,18 @@ pub const NOISE: &str = "noise.csv";
 pub const TRAJECTORY: &str = "trajectory.csv";
 /// Gradient directions along a run's path.
 pub const ARROWS: &str = "arrows.csv";
+/// A run's final weights (safetensors, PyTorch nn.Linear names and layouts).
+pub const WEIGHTS: &str = "weights.safetensors";
+/// A run's folder of weights at its noise checkpoints.
+pub const WEIGHTS_DIR: &str = "weights";
 /// Every record file a run folder may hold besides summary.json.
 pub const RECORDS: [&str; 5] = [EPOCHS, ITERATIONS, NOISE, TRAJECTORY, ARROWS];
+/// Which training examples came from which row of the source data.
+pub const SPLIT: &str = "split.csv";
+/// The mean and scale every feature (and a standardised target) was standardised with.
+pub const STANDARDIZATION: &str = "standardization.csv";
+/// Folder of the example orders, one file per repeat (`training.record_order`).
+pub const ORDER: &str = "order";
 /// The analysis, whole.
 pub const ANALYSIS_JSON: &str = "analysis.json";
 /// The analysis, one row per batch size.
@@ -75,6 +87,16 @@ pub fn claim(output: &Path, id: &str) -> PathBuf {
 /// The loss grid of `repeat`.
 pub fn landscape_grid(output: &Path, repeat: u64) -> PathBuf {
     output.join(LANDSCAPE).join(format!("rep{repeat}.csv"))
+}
+
+/// The weights of a run after `epoch` epochs, relative to its folder: `weights/epoch<k>.safetensors`.
+pub fn checkpoint_weights(epoch: u64) -> String {
+    format!("{WEIGHTS_DIR}/epoch{epoch}.safetensors")
+}
+
+/// The example order of `repeat`.
+pub fn order(output: &Path, repeat: u64) -> PathBuf {
+    output.join(ORDER).join(format!("rep{repeat}.csv"))
 }
 
 /// Whether a name under `runs/` is a run being written (or abandoned), not a complete run.

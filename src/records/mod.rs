@@ -2,7 +2,8 @@
 //! run folders and files atomically; [`verify`] checks every record against the digest its summary.json
 //! holds; [`read`] reads them back for analysis and figures; [`folder`] holds the folder-level operations
 //! (resume, merge), [`output`] what a folder holds before anything writes into it (and replacing a spec's
-//! results), [`claim`] which process writes which run; [`plots`] writes what `plot` and `analyze` derive.
+//! results), [`claim`] which process writes which run; [`plots`] writes what `plot` and `analyze` derive;
+//! `replay` writes what another framework needs to replay a run (split, standardisation, order).
 
 pub mod claim;
 mod classes;
@@ -12,6 +13,7 @@ pub mod layout;
 mod output;
 mod plots;
 mod read;
+mod replay;
 mod verify;
 mod write;
 
@@ -24,6 +26,7 @@ pub use folder::{
 pub use output::{Target, create_output, inspect_output, remove_results};
 pub use plots::{write_analysis, write_figure, write_reports};
 pub use read::{LandscapeGrid, Results, RunRecords, read_csv, read_results, read_run, read_run_file};
+pub use replay::{copy_replay, write_order, write_split};
 pub use verify::{FileDigest, Stored, damaged, stored_run, verify_run};
 pub use write::{ClosedRun, RunWriter, copy_run, write_bytes, write_csv, write_json, write_landscape_grid};
 
@@ -36,7 +39,8 @@ use serde::{Deserialize, Serialize};
 pub struct RunFile {
     /// The run as planned.
     pub config: RunConfig,
-    /// Training settings shared by the sweep (momentum, decay, shuffle, ...).
+    /// `[training]` as run, every default that applies filled in (the run's own optimiser, after any
+    /// scaling, is in `config`).
     pub training: crate::spec::TrainingSpec,
     /// The network.
     pub model: crate::spec::ModelSpec,
@@ -65,4 +69,8 @@ pub struct RunFile {
     /// The CPU features detected on the machine that ran it.
     #[serde(default)]
     pub cpu_features: String,
+    /// SHA-256 of the run's initial parameters (`nn::weights::init_hash`): runs with equal hashes started
+    /// from the same weights. Empty in folders written before it existed.
+    #[serde(default)]
+    pub init_hash: String,
 }

@@ -3,7 +3,7 @@
 //! and replacing a spec's results, which removes every file batchlab writes there and only those.
 
 use super::claim;
-use super::layout::{self, FIGURES, LANDSCAPE, RUNS, SPEC, SPEC_MARK};
+use super::layout::{self, FIGURES, LANDSCAPE, ORDER, RUNS, SPEC, SPEC_MARK};
 use crate::error::{Error, Result};
 use std::fs;
 use std::io::ErrorKind;
@@ -58,9 +58,11 @@ pub fn create_output(output: &Path) -> Result<()> {
 }
 
 /// Files batchlab writes at the top of a results folder (spec.toml aside, which is rewritten).
-const WRITTEN: [&str; 7] = [
+const WRITTEN: [&str; 9] = [
     layout::SUMMARY,
     layout::CLASSES,
+    layout::SPLIT,
+    layout::STANDARDIZATION,
     layout::ANALYSIS_JSON,
     layout::ANALYSIS_CSV,
     layout::ANALYSIS_RUNS_CSV,
@@ -68,8 +70,8 @@ const WRITTEN: [&str; 7] = [
     layout::REPORT_HTML,
 ];
 
-/// Removes the results of a replaced spec: runs, loss grids, summary, analysis, report and figures, and
-/// the temporary files of interrupted writes; a user's own files stay. Refused while another process
+/// Removes the results of a replaced spec: runs, loss grids, summary, analysis, report and figures, the
+/// replay files (split, standardisation, orders), and the temporary files of interrupted writes; a user's own files stay. Refused while another process
 /// writes there.
 pub fn remove_results(output: &Path) -> Result<()> {
     if let Some(h) = claim::live_holder(output) {
@@ -85,8 +87,9 @@ pub fn remove_results(output: &Path) -> Result<()> {
     remove_runs(&output.join(RUNS))?;
     remove_matching(&output.join(LANDSCAPE), |n| n.starts_with("rep") && n.ends_with(".csv"))?;
     remove_matching(&output.join(FIGURES), |n| n.ends_with(".svg") || n.ends_with(".png"))?;
+    remove_matching(&output.join(ORDER), |n| n.starts_with("rep") && n.ends_with(".csv"))?;
     remove_matching(output, |n| WRITTEN.contains(&n))?;
-    for dir in [LANDSCAPE, FIGURES, RUNS] {
+    for dir in [LANDSCAPE, FIGURES, RUNS, ORDER] {
         let _ = fs::remove_dir(output.join(dir)); // only when empty: a user's file keeps its folder
     }
     Ok(())

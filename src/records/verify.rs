@@ -112,24 +112,36 @@ fn unverified(dir: &Path) -> Contents {
         .collect()
 }
 
-/// The digests of every file in the run folder `dir` except summary.json, sorted by name.
+/// The digests of every file in the run folder `dir` except summary.json, and of the weights under its
+/// `weights/` folder (named `weights/<file>`), sorted by name.
 pub(super) fn digest_folder(dir: &Path) -> Result<Vec<FileDigest>> {
-    let mut names: Vec<PathBuf> = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if path.is_file() && path.file_name().is_some_and(|n| n != RUN_SUMMARY) {
-            names.push(path);
-        }
+    let mut names: Vec<(String, PathBuf)> = files_in(dir, "")?;
+    let weights = dir.join(layout::WEIGHTS_DIR);
+    if weights.is_dir() {
+        names.extend(files_in(&weights, &format!("{}/", layout::WEIGHTS_DIR))?);
     }
+    names.retain(|(name, _)| name != RUN_SUMMARY);
     names.sort();
     names
         .iter()
-        .map(|path| {
+        .map(|(name, path)| {
             let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            Ok(FileDigest::of(&name, &bytes))
+            Ok(FileDigest::of(name, &bytes))
         })
         .collect()
+}
+
+/// The files directly in `dir`, as (`prefix` + name, path).
+fn files_in(dir: &Path, prefix: &str) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_file() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push((format!("{prefix}{name}"), path));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

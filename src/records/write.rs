@@ -141,6 +141,17 @@ impl Recorder for RunWriter {
         self.evals.serialize(record).map_err(|e| csv_error(&path.join(layout::EVALS), e))
     }
 
+    fn weights(&mut self, epoch: Option<u64>, safetensors: &[u8]) -> Result<()> {
+        // Straight into the unfinished folder, which is itself renamed into place: no temporary name, so
+        // the bytes this allocates (counted in the run's peak) do not depend on the process id.
+        let name = epoch.map_or(layout::WEIGHTS.to_string(), layout::checkpoint_weights);
+        let path = self.partial.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        fs::write(&path, safetensors).map_err(|e| Error::io(&path, e))
+    }
+
     fn noise(&mut self, rows: &[NoiseRecord]) -> Result<()> {
         let path = self.partial.join(layout::NOISE);
         if self.noise.is_none() {
@@ -164,18 +175,29 @@ pub fn copy_run(from: &Path, output: &Path, id: &str) -> Result<()> {
         fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
     }
     fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
-    for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let source = entry.map_err(|e| Error::io(from, e))?.path();
-        if source.is_file() {
-            let target = partial.join(source.file_name().unwrap_or_default());
-            fs::copy(&source, &target).map_err(|e| Error::io(&source, e))?;
-        }
+    copy_files(from, &partial)?;
+    let weights = from.join(layout::WEIGHTS_DIR);
+    if weights.is_dir() {
+        copy_files(&weights, &partial.join(layout::WEIGHTS_DIR))?;
     }
     if let Err(e) = verify_run(&partial) {
         let _ = fs::remove_dir_all(&partial);
         return Err(e);
     }
     replace_dir(&partial, &done)
+}
+
+/// Copies the files (not the folders) of `from` into `to`, creating it.
+fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let source = entry.map_err(|e| Error::io(from, e))?.path();
+        if source.is_file() {
+            let target = to.join(source.file_name().unwrap_or_default());
+            fs::copy(&source, &target).map_err(|e| Error::io(&source, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `rows` as a csv file, atomically.
@@ -204,7 +226,7 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes through `fill` into `<path>.<pid>-<n>.tmp`, then renames it over `path`. The name is unique per
 /// process and call, so shards sharing a results folder never write into each other's temporary file.
-fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
+pub(super) fn write_atomic(path: &Path, fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -237,7 +259,7 @@ fn flush(writer: &mut csv::Writer<BufWriter<File>>, path: &Path) -> Result<()> {
     writer.flush().map_err(|e| Error::io(path, e))
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
         other => Error::records(path, format!("{other:?}")),

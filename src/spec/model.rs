@@ -19,6 +19,10 @@ pub struct ModelSpec {
     /// Whether layers have a bias term.
     #[serde(default = "yes")]
     pub bias: bool,
+    /// Start every run from these weights (safetensors, PyTorch nn.Linear names and layouts) instead of
+    /// a random initialisation; resolved against the spec's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<std::path::PathBuf>,
 }
 
 /// `model.activation`
@@ -54,6 +58,7 @@ impl Default for ModelSpec {
             activation: Activation::default(),
             init: Init::default(),
             bias: true,
+            init_from: None,
         }
     }
 }

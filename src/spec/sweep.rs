@@ -1,7 +1,7 @@
 //! `[sweep]`: what varies between runs: batch sizes and learning rates, given as a list or as a
 //! logarithmic grid.
 
-use super::{BatchSize, LrScaling};
+use super::{BatchSize, LrScaling, VariantSpec};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -26,6 +26,9 @@ pub struct SweepSpec {
     /// rate is bracketed (0: the grid as written).
     #[serde(default)]
     pub extend_grid: u64,
+    /// Named schedule variants: every run is trained once per variant (empty: once, as `[training]` says).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantSpec>,
 }
 
 /// `sweep.learning_rates`: the rates as written, or `{ from, to, per_decade }`.

@@ -1,6 +1,9 @@
-//! `[training]`: the optimiser and the epoch loop; and `sweep.lr_scaling`, how a rate follows the batch size.
+//! `[training]`: the optimiser, its schedules and the epoch loop; and `sweep.lr_scaling`, how a rate
+//! follows the batch size. Keys that only some optimisers or schedules use are options, so a spec that
+//! writes one where it does not apply can be refused (`plan/training.rs`).
 
 use super::defaults::*;
+use super::optimizer::{OptimizerName, SaveWeights, ScheduleName};
 use serde::{Deserialize, Serialize};
 
 /// `[training]`
@@ -11,12 +14,60 @@ pub struct TrainingSpec {
     pub epochs: u64,
     /// SGD step size (the base rate when `sweep.learning_rates` is absent).
     pub learning_rate: f64,
-    /// Heavy-ball momentum coefficient in [0, 1).
+    /// The update rule, in PyTorch's conventions.
     #[serde(default)]
-    pub momentum: f64,
-    /// L2 penalty coefficient added to the gradient of the weights.
+    pub optimizer: OptimizerName,
+    /// Momentum coefficient in [0, 1) (sgd, rmsprop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<f64>,
+    /// Nesterov momentum (sgd with momentum > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nesterov: Option<bool>,
+    /// First-moment decay in [0, 1) (adam, adamw).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta1: Option<f64>,
+    /// Second-moment decay in [0, 1) (adam, adamw).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta2: Option<f64>,
+    /// Added to the root of the second moment (adam, adamw, rmsprop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    /// Smoothing constant of the squared gradient in [0, 1) (rmsprop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Weight decay of the weights (not the biases): L2 in the gradient, or decoupled for adamw.
     #[serde(default)]
     pub weight_decay: f64,
+    /// The learning-rate schedule after warmup, in epochs.
+    #[serde(default)]
+    pub schedule: ScheduleName,
+    /// Epochs of linear warmup (a fraction of the data seen, so the same at every batch size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_epochs: Option<f64>,
+    /// The rate at the start of warmup, as a multiple of the rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_start_factor: Option<f64>,
+    /// Where cosine and linear decay end, as a multiple of the rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_lr_factor: Option<f64>,
+    /// Epoch counts after which "step" multiplies the rate by `gamma`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestones: Option<Vec<u64>>,
+    /// Factor per milestone of "step".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<f64>,
+    /// Epoch counts after which the batch size is multiplied by `batch_size_factor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size_milestones: Option<Vec<u64>>,
+    /// Factor per batch-size milestone (an integer >= 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size_factor: Option<u64>,
+    /// Which weights a run writes: the final ones, or also at every noise checkpoint.
+    #[serde(default)]
+    pub save_weights: SaveWeights,
+    /// Write each repeat's example order, `order/rep<r>.csv`.
+    #[serde(default)]
+    pub record_order: bool,
     /// Reshuffle the training set every epoch.
     #[serde(default = "yes")]
     pub shuffle: bool,
@@ -58,6 +109,9 @@ pub enum LrScaling {
     Linear,
     /// lr x sqrt(B / base): the square-root rule (Hoffer et al. 2017).
     Sqrt,
+    /// The SDE rule for Adam and RMSprop (Malladi et al. 2022): lr x sqrt(B / base), and 1 - beta1,
+    /// 1 - beta2 (RMSprop: 1 - alpha) x B / base, epsilon / sqrt(B / base).
+    Sde,
 }
 
 impl LrScaling {
@@ -68,7 +122,7 @@ impl LrScaling {
         match self {
             LrScaling::None => lr,
             LrScaling::Linear => significant4(lr * ratio),
-            LrScaling::Sqrt => significant4(lr * ratio.sqrt()),
+            LrScaling::Sqrt | LrScaling::Sde => significant4(lr * ratio.sqrt()),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::analysis::{self, Tuning};
 use crate::error::Result;
-use crate::plan::{Plan, RunConfig, updates_per_epoch};
+use crate::plan::{Plan, RunConfig, run_id};
 use crate::records::{self, Results};
 use crate::spec::significant4;
 
@@ -71,20 +71,15 @@ pub fn next_rate(tuning: Tuning, chosen: f64, tried: &[f64]) -> Option<f64> {
     (rate.is_finite() && rate > 0.0 && !tried.contains(&rate)).then_some(rate)
 }
 
+/// A run like `template` (same batch size, variant and optimiser) at `rate` and `repeat`.
 fn config(plan: &Plan, template: &RunConfig, rate: f64, repeat: u64, index: usize) -> RunConfig {
     let width = plan.train_examples.to_string().len();
-    let b = template.batch_size;
-    let (updates, last) = updates_per_epoch(plan.train_examples, b, plan.settings.training.last_batch);
     RunConfig {
         index,
-        id: format!("bs{b:0width$}-lr{rate}-rep{repeat}"),
+        id: run_id(template.batch_size, width, rate, repeat, &template.variant),
         repeat,
-        batch_size: b,
-        batch_label: template.batch_label.clone(),
         learning_rate: rate,
-        epochs: template.epochs,
-        updates_per_epoch: updates,
-        last_batch_size: last,
+        ..template.clone()
     }
 }
 

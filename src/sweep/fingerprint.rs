@@ -27,6 +27,20 @@ pub fn data_hash(data: &Dataset) -> String {
     hex(&hasher.finalize())
 }
 
+/// What the runs start from: [`data_hash`] of the examples, and with `model.init_from` the SHA-256 of
+/// that hash followed by the weights' own (`nn::weights::init_hash`), so other weights are another
+/// configuration.
+pub fn inputs_hash(data: &Dataset, init: Option<&[f32]>) -> String {
+    let examples = data_hash(data);
+    match init {
+        None => examples,
+        Some(weights) => {
+            let text = format!("{examples}{}", crate::nn::weights::init_hash(weights));
+            hex(&Sha256::digest(text.as_bytes()))
+        }
+    }
+}
+
 fn feed_examples(hasher: &mut Sha256, examples: &Examples) {
     let (rows, cols) = examples.x.dim();
     hasher.update((rows as u64).to_le_bytes());
@@ -146,6 +160,7 @@ mod tests {
             epochs: 2,
             updates_per_epoch: 10,
             last_batch_size: 1,
+            ..RunConfig::default()
         }
     }
 
@@ -163,7 +178,7 @@ mod tests {
     fn the_hash_changes_with_the_training_the_data_and_the_run() {
         let base = config_hash(&spec(), "d", &run());
         let mut slower = spec();
-        slower.training.momentum = 0.5;
+        slower.training.momentum = Some(0.5);
         assert_ne!(config_hash(&slower, "d", &run()), base);
         assert_ne!(config_hash(&spec(), "e", &run()), base);
         let mut other = run();

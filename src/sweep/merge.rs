@@ -54,6 +54,7 @@ pub fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Result<Merged> {
     for dir in dirs.iter().filter(|d| !same_folder(d, &output)) {
         records::copy_landscapes(dir, &output)?;
         records::copy_classes(dir, &output)?;
+        records::copy_replay(dir, &output)?;
     }
     drop(claims);
     let copied = copies.len();

@@ -35,6 +35,8 @@ pub struct Prepared {
     pub plan: Plan,
     /// The examples, split and standardised.
     pub data: Dataset,
+    /// The initial weights of every run (`model.init_from`), when given; else each repeat draws its own.
+    pub init: Option<Vec<f32>>,
     /// Memory and work the sweep needs.
     pub estimate: Estimate,
 }
@@ -65,8 +67,26 @@ pub fn prepare_with(spec_path: &Path, overrides: &[String], limits: &Limits) -> 
         test: data.test.len() as f64,
     };
     let estimate = estimate::after_plan(&plan, shape, &source, limits)?;
-    plan.data_hash = fingerprint::data_hash(&data);
-    Ok(Prepared { source, plan, data, estimate })
+    let init = initial_weights(&plan, &data, &source, limits)?;
+    plan.data_hash = fingerprint::inputs_hash(&data, init.as_deref());
+    Ok(Prepared { source, plan, data, init, estimate })
+}
+
+/// The weights of `model.init_from`, read and checked against the network of the plan.
+fn initial_weights(
+    plan: &Plan,
+    data: &Dataset,
+    source: &SpecSource,
+    limits: &Limits,
+) -> Result<Option<Vec<f32>>> {
+    let Some(path) = &plan.settings.model.init_from else { return Ok(None) };
+    let key = "model.init_from";
+    let bytes = data::read_weights(path, limits.max_memory)
+        .map_err(|e| Error::Spec(source.error(key, e.to_string())))?;
+    let net = parallel::network(&plan.settings, data);
+    let params = crate::nn::weights::decode(&net, &bytes, path)
+        .map_err(|e| Error::Spec(source.error(key, e.to_string())))?;
+    Ok(Some(params))
 }
 
 /// The spec as it will be saved in the results folder: the resolved values, with a note on provenance.
@@ -107,7 +127,26 @@ pub fn prepare_output(prepared: &Prepared, options: &Options) -> Result<PathBuf>
     records::create_output(&output)?;
     records::write_spec(&output, &text)?;
     records::write_classes(&output, &prepared.data.class_names)?;
+    write_replay(prepared, &output)?;
     Ok(output)
+}
+
+/// split.csv and standardization.csv, and with `training.record_order` each repeat's example order.
+fn write_replay(prepared: &Prepared, output: &Path) -> Result<()> {
+    let data = &prepared.data;
+    records::write_split(output, (&data.train_rows, &data.test_rows), &data.standardization)?;
+    let (settings, n) = (&prepared.plan.settings, data.train.len());
+    if settings.training.record_order {
+        for repeat in 0..settings.repeats {
+            let shuffle = settings.training.shuffle;
+            let mut fill = |epoch: u64, order: &mut Vec<usize>| {
+                order.resize(n, 0);
+                crate::train::order::epoch_order(settings.seed, repeat, epoch, shuffle, order);
+            };
+            records::write_order(output, repeat, settings.training.epochs, &mut fill)?;
+        }
+    }
+    Ok(())
 }
 
 /// Claims every run this process will train, so that no other process writes them meanwhile; refuses,
@@ -172,7 +211,8 @@ pub fn run(
     let mut claims = Vec::new();
     for round in 0..=plan.settings.sweep.extend_grid {
         if !todo.is_empty() {
-            let ran = parallel::run(&plan, &todo, &prepared.data, stop, progress)?;
+            let inputs = parallel::Inputs { data: &prepared.data, init: prepared.init.as_deref() };
+            let ran = parallel::run(&plan, &todo, inputs, stop, progress)?;
             if !ran.complete {
                 return Err(Error::Interrupted(resume::interrupted(prepared, schedule, &ran.summaries)));
             }

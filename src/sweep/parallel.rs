@@ -5,7 +5,7 @@
 use super::{fingerprint, memory};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::nn::{Loss, Mlp, initialize};
+use crate::nn::{Loss, Mlp, initialize, weights};
 use crate::plan::footprint::{NetShape, RunShape, footprint};
 use crate::plan::{Plan, RunConfig, Settings};
 use crate::records::{self, ClosedRun, RunFile, RunWriter};
@@ -57,20 +57,32 @@ struct Trained {
     closed: Option<ClosedRun>,
 }
 
+/// What every run of a sweep trains on: the examples, and the initial weights of `model.init_from`.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The examples, split and standardised.
+    pub data: &'a Dataset,
+    /// The initial weights of every run, when given; else each repeat draws its own.
+    pub init: Option<&'a [f32]>,
+}
+
 /// Runs `runs` (a subset of `plan.runs`, in plan order), each written into place as it ends (with the
 /// landscape on, once its repeat's landscape is built).
 pub fn run(
     plan: &Plan,
     runs: &[RunConfig],
-    data: &Dataset,
+    inputs: Inputs<'_>,
     stop: &AtomicBool,
     progress: &dyn Progress,
 ) -> Result<Ran> {
-    let settings = &plan.settings;
+    let (settings, data) = (&plan.settings, inputs.data);
     let net = network(settings, data);
-    let inits: Vec<Vec<f32>> = (0..settings.repeats)
-        .map(|r| initialize(&net, settings.model.init, &mut rng::stream(settings.seed, r, Purpose::Init)))
-        .collect();
+    let inits: Vec<Vec<f32>> = match inputs.init {
+        Some(weights) => vec![weights.to_vec()],
+        None => (0..settings.repeats)
+            .map(|r| initialize(&net, settings.model.init, &mut rng::stream(settings.seed, r, Purpose::Init)))
+            .collect(),
+    };
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
@@ -81,7 +93,7 @@ pub fn run(
             let ctx = Context {
                 net: &net,
                 data,
-                init: &inits[run.repeat as usize],
+                init: &inits[(run.repeat as usize).min(inits.len() - 1)],
                 seed: settings.seed,
                 training: &settings.training,
                 noise: &settings.noise,
@@ -171,6 +183,10 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         writer.abandon();
         return Err(Error::Interrupted(run.id.clone()));
     }
+    // Encoded outside the measured training, so the run's peak is its training's.
+    let final_weights =
+        weights::encode(ctx.net, &outcome.params).map_err(|e| Error::records(plan.output(), e))?;
+    train::Recorder::weights(&mut writer, None, &final_weights)?;
     let mut summary = train::summarize(run, &outcome);
     summary.peak_bytes = memory::installed().then_some(peak_bytes);
     summary.analytic_bytes = Some(analytic_bytes(run, ctx));
@@ -188,6 +204,7 @@ fn one(plan: &Plan, run: &RunConfig, ctx: &Context<'_>, data: &Dataset) -> Resul
         files: Vec::new(),
         kernel_path: kernel_path.to_string(),
         cpu_features,
+        init_hash: weights::init_hash(ctx.init),
     };
     let closed = writer.close(file)?;
     let closed = match plan.settings.landscape {
@@ -205,9 +222,10 @@ fn analytic_bytes(run: &RunConfig, ctx: &Context<'_>) -> u64 {
     let probe = (ctx.noise.every > 0)
         .then(|| ctx.probe_sizes.iter().copied().max().unwrap_or(run.batch_size).max(run.batch_size) as f64);
     let shape = RunShape {
-        batch: run.batch_size as f64,
+        batch: run.largest_batch(ctx.data.train.len()) as f64,
         examples: ctx.data.train.len() as f64,
-        momentum: ctx.training.momentum > 0.0,
+        state_vectors: run.optimizer.state_vectors() as f64,
+        preconditioned: run.optimizer.is_adaptive(),
         probe,
     };
     footprint(&NetShape::of(ctx.net), shape).total() as u64

@@ -1,11 +1,15 @@
 //! When a run probes its gradient noise: before training, every `noise.every` epochs and at the end, each
-//! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan).
+//! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan);
+//! with `training.save_weights = "checkpoints"` the weights are handed over there too.
 
 use super::noise::{self, Scratch};
 use super::{Context, Recorder};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::nn::optim::Optimizer;
+use crate::nn::weights;
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
+use crate::spec::SaveWeights;
 
 /// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.
 pub(super) struct Probes {
@@ -42,13 +46,14 @@ impl Probes {
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
+        optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
     ) -> Result<()> {
         if self.scratch.is_none() || !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
             return Ok(());
         }
-        self.take(ctx, params, (epoch, update), recorder)
+        self.take(ctx, params, optimizer, (epoch, update), recorder)
     }
 
     /// A checkpoint where the run stopped at its target, unless one was just taken there: B_simple at the
@@ -57,19 +62,21 @@ impl Probes {
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
+        optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
     ) -> Result<()> {
         if self.scratch.is_none() || self.last_update == Some(update) {
             return Ok(());
         }
-        self.take(ctx, params, (epoch, update), recorder)
+        self.take(ctx, params, optimizer, (epoch, update), recorder)
     }
 
     fn take(
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
+        optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
     ) -> Result<()> {
@@ -85,9 +92,10 @@ impl Probes {
             },
         );
         self.count += 1;
+        let preconditioner: Option<Vec<f32>> = optimizer.preconditioner().map(Iterator::collect);
         let rows = noise::checkpoint(
             ctx.net,
-            params,
+            (params, preconditioner.as_deref()),
             &ctx.data.train,
             (epoch, update),
             &self.sizes,
@@ -95,6 +103,11 @@ impl Probes {
             &mut rng,
             scratch,
         );
-        recorder.noise(&rows)
+        recorder.noise(&rows)?;
+        if ctx.training.save_weights == SaveWeights::Checkpoints {
+            let bytes = weights::encode(ctx.net, params).map_err(|e| Error::records("weights", e))?;
+            recorder.weights(Some(epoch), &bytes)?;
+        }
+        Ok(())
     }
 }

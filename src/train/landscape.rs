@@ -166,7 +166,7 @@ fn arrows(
         let at = point * count / wanted.max(1);
         let params = &path.params[at];
         let (w0, w1) = plane.project(params);
-        let full = noise::full_batch(net, params, data, scratch);
+        let full = noise::full_batch(net, params, data, None, scratch);
         let mut push = |kind: &str, v: &[f64]| {
             let (g0, g1) = plane.components(v);
             out.push(ArrowRecord {

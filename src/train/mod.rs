@@ -6,6 +6,7 @@ mod checkpoints;
 pub mod evaluate;
 pub mod landscape;
 pub mod noise;
+pub mod order;
 mod run;
 
 pub use evaluate::{BLOWUP, StopTarget};
@@ -15,9 +16,10 @@ pub use run::train;
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::nn::Mlp;
-use crate::plan::{NoisePlan, RunConfig};
+use crate::nn::optim::Kind;
+use crate::nn::optim::schedule::Decay;
+use crate::plan::{NoisePlan, RunConfig, TrainingPlan};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
-use crate::spec::TrainingSpec;
 use std::sync::atomic::AtomicBool;
 
 /// Where a run's records go.
@@ -31,6 +33,12 @@ pub trait Recorder {
     /// Called at every evaluation of the whole training and test sets (before training, on the
     /// schedule in updates, at every epoch end). Ignored unless a recorder keeps them.
     fn eval(&mut self, _record: &EvalRecord) -> Result<()> {
+        Ok(())
+    }
+    /// Called with the network's weights as a safetensors file after `epoch` epochs, at a noise
+    /// checkpoint (`training.save_weights = "checkpoints"`); the sweep hands over the final weights
+    /// (`None`) from [`Outcome::params`]. Ignored unless a recorder keeps them.
+    fn weights(&mut self, _epoch: Option<u64>, _safetensors: &[u8]) -> Result<()> {
         Ok(())
     }
 }
@@ -55,6 +63,8 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Parameter snapshots along the way (empty unless the landscape is recorded).
     pub path: ParamPath,
+    /// The parameters where the run ended.
+    pub params: Vec<f32>,
 }
 
 /// What a run needs besides its configuration; shared by every run of a sweep.
@@ -67,8 +77,8 @@ pub struct Context<'a> {
     pub init: &'a [f32],
     /// The experiment seed.
     pub seed: u64,
-    /// Optimiser and loop settings.
-    pub training: &'a TrainingSpec,
+    /// Loop settings (the optimiser and schedules of a run are in its [`RunConfig`]).
+    pub training: &'a TrainingPlan,
     /// Epochs between noise checkpoints (0 = none) and probes per checkpoint.
     pub noise: &'a NoisePlan,
     /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
@@ -108,5 +118,38 @@ pub fn summarize(run: &RunConfig, outcome: &Outcome) -> RunSummary {
         stopped_at_target: outcome.stopped_at_target,
         peak_bytes: None,
         analytic_bytes: None,
+        ..hyperparameters(run)
+    }
+}
+
+/// The resolved hyperparameters of `run` as summary columns: those its optimiser uses, the others empty.
+fn hyperparameters(run: &RunConfig) -> RunSummary {
+    let o = &run.optimizer;
+    let (sgd, rmsprop) = (o.kind == Kind::Sgd, o.kind == Kind::RmsProp);
+    let adam = matches!(o.kind, Kind::Adam | Kind::AdamW);
+    let schedule = match &run.schedule.decay {
+        Decay::Constant => "constant",
+        Decay::Cosine => "cosine",
+        Decay::Linear => "linear",
+        Decay::Step { .. } => "step",
+    };
+    let warmup = if run.schedule.warmup_epochs > 0.0 { " + warmup" } else { "" };
+    let growth = run.batch_growth.as_ref().map_or(String::new(), |g| {
+        let at: Vec<String> = g.milestones.iter().map(u64::to_string).collect();
+        format!("x{} at {}", g.factor, at.join(" "))
+    });
+    RunSummary {
+        optimizer: o.kind.as_str().to_string(),
+        momentum: (sgd || rmsprop).then_some(o.momentum),
+        nesterov: sgd.then_some(o.nesterov),
+        beta1: adam.then_some(o.beta1),
+        beta2: adam.then_some(o.beta2),
+        epsilon: (adam || rmsprop).then_some(o.epsilon),
+        alpha: rmsprop.then_some(o.alpha),
+        weight_decay: Some(o.weight_decay),
+        schedule: format!("{schedule}{warmup}"),
+        batch_growth: growth,
+        variant: run.variant.clone(),
+        ..RunSummary::default()
     }
 }

@@ -18,6 +18,9 @@ pub struct FullBatch {
     pub gradient: Vec<f64>,
     /// tr(Sigma) = (1/N) sum_i |g_i|^2 - |G|^2.
     pub trace_sigma: f64,
+    /// With a diagonal preconditioner P: (tr(P Sigma), G^T P G), tr(P Sigma) = (1/N) sum_i g_i^T P g_i -
+    /// G^T P G.
+    pub preconditioned: Option<(f64, f64)>,
     /// N.
     pub examples: usize,
 }
@@ -27,6 +30,11 @@ impl FullBatch {
     pub fn squared_norm(&self) -> f64 {
         dot(&self.gradient, &self.gradient)
     }
+
+    /// tr(P Sigma) / (G^T P G), the noise scale the preconditioned update sees; none without P.
+    pub fn b_simple_preconditioned(&self) -> Option<f64> {
+        self.preconditioned.map(|(trace, gpg)| trace / gpg)
+    }
 }
 
 /// Buffers reused across checkpoints of one run.
@@ -34,6 +42,8 @@ pub struct Scratch {
     ws: Workspace,
     grad: Vec<f32>,
     norms: Vec<f64>,
+    weighted: Vec<f64>,
+    products: Vec<f32>,
     rows: Vec<usize>,
 }
 
@@ -44,17 +54,26 @@ impl Scratch {
             ws: Workspace::new(net, CHUNK_ROWS),
             grad: vec![0.0; net.params],
             norms: vec![0.0; CHUNK_ROWS],
+            weighted: vec![0.0; CHUNK_ROWS],
+            products: Vec::new(),
             rows: Vec::new(),
         }
     }
 }
 
 /// G and tr(Sigma) in one pass over the training set: one forward and backward pass in chunks, with the
-/// per-example norms read off the same buffers (no per-example gradient vectors are formed).
-pub fn full_batch(net: &Mlp, params: &[f32], data: &Examples, scratch: &mut Scratch) -> FullBatch {
+/// per-example norms read off the same buffers (no per-example gradient vectors are formed); with a
+/// preconditioner `p`, also the weighted norms g_i^T P g_i (one extra matrix product per layer and chunk).
+pub fn full_batch(
+    net: &Mlp,
+    params: &[f32],
+    data: &Examples,
+    p: Option<&[f32]>,
+    scratch: &mut Scratch,
+) -> FullBatch {
     let n = data.len();
     let mut gradient = vec![0.0f64; net.params];
-    let mut sum_sq = 0.0f64;
+    let (mut sum_sq, mut sum_weighted) = (0.0f64, 0.0f64);
     let mut start = 0;
     while start < n {
         let len = CHUNK_ROWS.min(n - start);
@@ -62,12 +81,21 @@ pub fn full_batch(net: &Mlp, params: &[f32], data: &Examples, scratch: &mut Scra
         net.loss_and_gradient(params, &mut scratch.ws, len, &mut scratch.grad);
         net.per_example_squared_norms(&scratch.ws, len, &mut scratch.norms);
         sum_sq += scratch.norms[..len].iter().sum::<f64>();
+        if let Some(p) = p {
+            let (w, products) = (&mut scratch.weighted, &mut scratch.products);
+            net.per_example_weighted_squared_norms(&scratch.ws, len, p, products, w);
+            sum_weighted += w[..len].iter().sum::<f64>();
+        }
         let weight = len as f64 / n as f64;
         gradient.iter_mut().zip(&scratch.grad).for_each(|(g, &c)| *g += weight * f64::from(c));
         start += len;
     }
     let trace_sigma = (sum_sq / n as f64 - dot(&gradient, &gradient)).max(0.0);
-    FullBatch { gradient, trace_sigma, examples: n }
+    let preconditioned = p.map(|p| {
+        let gpg: f64 = gradient.iter().zip(p).map(|(&g, &w)| f64::from(w) * g * g).sum();
+        ((sum_weighted / n as f64 - gpg).max(0.0), gpg)
+    });
+    FullBatch { gradient, trace_sigma, preconditioned, examples: n }
 }
 
 /// The mean gradient over `rows` of `data`, in chunks, into `out` (f64).
@@ -88,11 +116,12 @@ pub fn batch_gradient(
     }
 }
 
-/// Every statistic of noise.csv for the probed batch sizes `sizes` at the current parameters.
+/// Every statistic of noise.csv for the probed batch sizes `sizes` at the current parameters, with the
+/// optimiser's diagonal preconditioner `p` when it has one.
 #[allow(clippy::too_many_arguments)]
 pub fn checkpoint(
     net: &Mlp,
-    params: &[f32],
+    (params, p): (&[f32], Option<&[f32]>),
     data: &Examples,
     (epoch, update): (u64, u64),
     sizes: &[usize],
@@ -101,7 +130,7 @@ pub fn checkpoint(
     scratch: &mut Scratch,
 ) -> Vec<NoiseRecord> {
     let started = Instant::now();
-    let full = full_batch(net, params, data, scratch);
+    let full = full_batch(net, params, data, p, scratch);
     let shared_s = started.elapsed().as_secs_f64() / sizes.len().max(1) as f64;
     sizes
         .iter()
@@ -139,6 +168,7 @@ fn probe(
         grad_norm: gg.sqrt(),
         trace_sigma: full.trace_sigma,
         b_simple: full.trace_sigma / gg,
+        b_simple_preconditioned: full.b_simple_preconditioned(),
         cos_mean: Some(1.0),
         cos_std: Some(0.0),
         cos_predicted: 1.0 / (1.0 + rel_error_predicted).sqrt(),
@@ -271,7 +301,7 @@ mod tests {
     fn trace_sigma_and_b_simple_equal_the_explicit_per_example_computation() {
         // 600 examples span three chunks, so the chunked accumulation is exercised too.
         let (net, params, data) = setup(600);
-        let full = full_batch(&net, &params, &data, &mut Scratch::new(&net));
+        let full = full_batch(&net, &params, &data, None, &mut Scratch::new(&net));
         let (mean, trace) = explicit(&net, &params, &data);
         assert!((full.trace_sigma - trace).abs() <= 1e-5 * trace, "{} vs {trace}", full.trace_sigma);
         let gg: f64 = mean.iter().map(|g| g * g).sum();
@@ -285,10 +315,11 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut scratch = Scratch::new(&net);
         for b in [1, 10, 100] {
-            let rows = checkpoint(&net, &params, &data, (0, 0), &[b], 64, &mut rng, &mut scratch);
+            let rows = checkpoint(&net, (&params, None), &data, (0, 0), &[b], 64, &mut rng, &mut scratch);
             let measured: Vec<f64> = (0..30)
                 .map(|_| {
-                    checkpoint(&net, &params, &data, (0, 0), &[b], 64, &mut rng, &mut scratch)[0].rel_error
+                    checkpoint(&net, (&params, None), &data, (0, 0), &[b], 64, &mut rng, &mut scratch)[0]
+                        .rel_error
                 })
                 .collect();
             let (mean, std) = mean_std(&measured);
@@ -306,7 +337,7 @@ mod tests {
         let (net, params, data) = setup(50);
         let rows = checkpoint(
             &net,
-            &params,
+            (&params, None),
             &data,
             (0, 0),
             &[50],
@@ -332,7 +363,8 @@ mod tests {
             let y = Targets::Values(Array2::from_shape_vec((4, 1), targets.to_vec()).unwrap());
             let data = Examples { x: x.clone(), y };
             let mut rng = ChaCha8Rng::seed_from_u64(2);
-            checkpoint(&net, &params, &data, (0, 0), &[1], 64, &mut rng, &mut Scratch::new(&net)).remove(0)
+            checkpoint(&net, (&params, None), &data, (0, 0), &[1], 64, &mut rng, &mut Scratch::new(&net))
+                .remove(0)
         };
         let some = probe([0.0, 0.0, 1.0, 1.0]);
         for v in [some.cos_mean, some.cos_std, some.angle_deg_mean, some.dispersion] {
@@ -352,7 +384,7 @@ mod tests {
         let (net, params, data) = setup(400);
         let rows = checkpoint(
             &net,
-            &params,
+            (&params, None),
             &data,
             (0, 0),
             &[1, 8, 64],
@@ -371,7 +403,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut scratch = Scratch::new(&net);
         let rows: Vec<NoiseRecord> = (0..20)
-            .map(|_| checkpoint(&net, &params, &data, (0, 0), &[16], 32, &mut rng, &mut scratch).remove(0))
+            .map(|_| {
+                checkpoint(&net, (&params, None), &data, (0, 0), &[16], 32, &mut rng, &mut scratch).remove(0)
+            })
             .collect();
         let estimates: Vec<f64> = rows.iter().map(|r| r.b_simple_two_batch.unwrap()).collect();
         let (mean, std) = mean_std(&estimates);

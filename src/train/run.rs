@@ -1,16 +1,17 @@
-//! The epoch loop of one run: shuffling, updates (online SGD at B = 1 without momentum, else gradient
-//! then optimiser step), the update statistics, evaluations (between epochs and on a schedule in updates),
-//! and landscape snapshots.
+//! The epoch loop of one run: shuffling, updates (online SGD at B = 1 for plain SGD, else gradient then
+//! optimiser step) at the scheduled learning rate and batch size, the update statistics, evaluations
+//! (between epochs and on a schedule in updates), weights and landscape snapshots.
 
 use super::checkpoints::Probes;
 use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::Result;
-use crate::nn::{CHUNK_ROWS, OnlineStep, Sgd, Workspace};
-use crate::plan::RunConfig;
-use crate::rng::{self, Purpose};
+use crate::nn::optim::batches::BatchSchedule;
+use crate::nn::optim::schedule::Position;
+use crate::nn::optim::{Kind, Optimizer};
+use crate::nn::{CHUNK_ROWS, OnlineStep, Workspace};
+use crate::plan::{RunConfig, updates_per_epoch};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, Seconds};
-use rand::seq::SliceRandom;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -39,7 +40,9 @@ struct State<'a> {
     run: &'a RunConfig,
     ctx: &'a Context<'a>,
     params: Vec<f32>,
-    sgd: Sgd,
+    optimizer: Optimizer,
+    /// The batch-size schedule, when the batch size grows.
+    growth: Option<BatchSchedule>,
     ws: Workspace,
     eval_ws: Workspace,
     grad: Vec<f32>,
@@ -49,6 +52,8 @@ struct State<'a> {
     order: Vec<usize>,
     clock: Seconds,
     updates: u64,
+    /// Updates made before the current epoch began.
+    epoch_start_updates: u64,
     examples_seen: u64,
     path: ParamPath,
     schedule: EvalSchedule,
@@ -64,7 +69,7 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
     state.initial_loss = start.train_loss;
     recorder.epoch(&last)?;
     recorder.eval(&start)?;
-    probes.maybe(ctx, &state.params, (0, 0), recorder)?;
+    probes.maybe(ctx, &state.params, &state.optimizer, (0, 0), recorder)?;
     state.snapshot();
     let mut epochs_completed = 0;
     let mut stop = state.verdict(&start);
@@ -94,13 +99,12 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         recorder.epoch(&last)?;
         recorder.eval(&eval)?;
         epochs_completed = epoch;
-        probes.maybe(ctx, &state.params, (epoch, state.updates), recorder)?;
+        probes.maybe(ctx, &state.params, &state.optimizer, (epoch, state.updates), recorder)?;
     }
     if stop == Some(Stop::Target) {
         // Inside an epoch the checkpoint carries that epoch's 1-based number, as iterations.csv does.
-        let epoch =
-            epochs_completed + u64::from(state.updates > epochs_completed * run.updates_per_epoch as u64);
-        probes.at_stop(ctx, &state.params, (epoch, state.updates), recorder)?;
+        let epoch = epochs_completed + u64::from(state.updates > state.epoch_start_updates);
+        probes.at_stop(ctx, &state.params, &state.optimizer, (epoch, state.updates), recorder)?;
     }
     state.snapshot();
     Ok(Outcome {
@@ -112,27 +116,33 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         stopped_at_target: stop == Some(Stop::Target),
         interrupted: stop == Some(Stop::Interrupted),
         path: state.path,
+        params: state.params,
     })
 }
 
 impl<'a> State<'a> {
     fn new(run: &'a RunConfig, ctx: &'a Context<'a>) -> Self {
         let (net, n) = (ctx.net, ctx.data.train.len());
+        let growth = run.batch_growth.as_ref().map(|g| g.schedule(n, run.batch_size));
+        let largest = growth.as_ref().map_or(run.batch_size, |g| g.batch_size(run.epochs.saturating_sub(1)));
+        // Plain SGD on one example: update W by its rank-one gradient directly (nn/online.rs).
+        let plain = run.optimizer.kind == Kind::Sgd && run.optimizer.momentum == 0.0;
         State {
             run,
             ctx,
             params: ctx.init.to_vec(),
-            sgd: Sgd::new(net, run.learning_rate, ctx.training.momentum, ctx.training.weight_decay),
-            ws: Workspace::new(net, run.batch_size),
+            optimizer: Optimizer::new(net, &run.optimizer),
+            growth,
+            ws: Workspace::new(net, largest.max(run.batch_size)),
             eval_ws: Workspace::new(net, CHUNK_ROWS.min(n.max(1))),
             grad: vec![0.0; net.params],
             previous: vec![0.0; net.params],
             previous_sq: 0.0,
-            // One example and no momentum: update W by its rank-one gradient directly (nn/online.rs).
-            online: (run.batch_size == 1 && ctx.training.momentum == 0.0).then(|| OnlineStep::new(net)),
+            online: (run.batch_size == 1 && plain).then(|| OnlineStep::new(net)),
             order: (0..n).collect(),
             clock: 0.0,
             updates: 0,
+            epoch_start_updates: 0,
             examples_seen: 0,
             path: ParamPath::default(),
             schedule: EvalSchedule::new(ctx.training.eval_every, ctx.training.eval_per_doubling),
@@ -141,27 +151,39 @@ impl<'a> State<'a> {
         }
     }
 
+    /// The batch size and the updates of `epoch` (1-based).
+    fn epoch_shape(&self, epoch: u64) -> (usize, usize) {
+        match &self.growth {
+            None => (self.run.batch_size, self.run.updates_per_epoch),
+            Some(g) => {
+                let b = g.batch_size(epoch - 1);
+                (b, updates_per_epoch(self.order.len(), b, self.ctx.training.last_batch).0)
+            }
+        }
+    }
+
     /// One pass over the training set; the clock runs only here.
     fn epoch(&mut self, epoch: u64, recorder: &mut dyn Recorder) -> Result<(StepStats, Option<Stop>)> {
         let (run, ctx) = (self.run, self.ctx);
         let n = self.order.len();
-        self.order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
-        if ctx.training.shuffle {
-            self.order.shuffle(&mut rng::stream(ctx.seed, run.repeat, Purpose::Shuffle { epoch }));
-        }
+        super::order::epoch_order(ctx.seed, run.repeat, epoch, ctx.training.shuffle, &mut self.order);
+        let (b, updates) = self.epoch_shape(epoch);
+        self.epoch_start_updates = self.updates;
         let mut stats = StepStats::default();
         if let Some(online) = self.online.as_mut() {
             online.reset();
         }
         let mut started = Instant::now();
-        for u in 0..run.updates_per_epoch {
+        for u in 0..updates {
             if ctx.stop.load(Ordering::Relaxed) {
                 return Ok((stats, Some(Stop::Interrupted)));
             }
-            let rows = &self.order[u * run.batch_size..(u * run.batch_size + run.batch_size).min(n)];
+            let rows = &self.order[u * b..(u * b + b).min(n)];
             let batch_size = rows.len();
             self.ws.load(&ctx.data.train, rows);
-            let (loss, dot, gg) = self.step(batch_size);
+            let at = Position::new(epoch - 1, (u * b) as u64, n as u64);
+            let learning_rate = run.schedule.learning_rate(run.learning_rate, at);
+            let (loss, dot, gg) = self.step(batch_size, b == 1, learning_rate);
             self.updates += 1;
             self.examples_seen += batch_size as u64;
             if !loss.is_finite() {
@@ -179,13 +201,14 @@ impl<'a> State<'a> {
                     iteration: self.updates,
                     examples_seen: self.examples_seen,
                     batch_size,
+                    learning_rate,
                     loss,
                     wall_s: self.clock + started.elapsed().as_secs_f64(),
                 };
                 recorder.iteration(&record)?;
             }
             // The epoch's end is evaluated by the caller; a scheduled evaluation inside it pauses the clock.
-            if self.schedule.due(self.updates) && u + 1 < run.updates_per_epoch {
+            if self.schedule.due(self.updates) && u + 1 < updates {
                 self.clock += started.elapsed().as_secs_f64();
                 let stopped = self.evaluate_between(recorder)?;
                 started = Instant::now();
@@ -199,19 +222,22 @@ impl<'a> State<'a> {
         Ok((stats, None))
     }
 
-    /// One update on the loaded batch: (loss before it, g . g_previous, g . g).
-    fn step(&mut self, batch_size: usize) -> (f64, f64, f64) {
+    /// One update on the loaded batch at `learning_rate`, through the online step when the epoch's batch
+    /// size is one: (loss before it, g . g_previous, g . g).
+    fn step(&mut self, batch_size: usize, single: bool, learning_rate: f64) -> (f64, f64, f64) {
         let net = self.ctx.net;
-        if let Some(online) = self.online.as_mut() {
-            let (lr, decay) = (self.run.learning_rate as f32, self.ctx.training.weight_decay as f32);
-            let r = online.step(net, &mut self.params, &mut self.ws, lr, decay);
+        if let Some(online) = self.online.as_mut().filter(|_| single) {
+            let decay = self.run.optimizer.weight_decay as f32;
+            let r = online.step(net, &mut self.params, &mut self.ws, learning_rate as f32, decay);
             return (r.loss, r.dot_previous, r.squared_norm);
         }
         let loss = net.loss_and_gradient(&self.params, &mut self.ws, batch_size, &mut self.grad);
         if !loss.is_finite() {
             return (loss, 0.0, 0.0);
         }
-        let (dot, gg) = self.sgd.step_observing(&mut self.params, &self.grad, &self.previous);
+        let t = self.updates + 1;
+        let (dot, gg) =
+            self.optimizer.step_observing(&mut self.params, &self.grad, &self.previous, learning_rate, t);
         std::mem::swap(&mut self.grad, &mut self.previous);
         (loss, dot, gg)
     }

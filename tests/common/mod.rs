@@ -35,11 +35,21 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "stopped_at_target",
     "peak_bytes",
     "analytic_bytes",
+    "optimizer",
+    "momentum",
+    "nesterov",
+    "beta1",
+    "beta2",
+    "epsilon",
+    "alpha",
+    "weight_decay",
+    "schedule",
+    "batch_growth",
 ];
 
-/// Columns of runs/<id>/iterations.csv, as issue 2 documents them.
+/// Columns of runs/<id>/iterations.csv, as issues 2 and 14 document them.
 pub const ITERATION_COLUMNS: &[&str] =
-    &["epoch", "iteration", "examples_seen", "batch_size", "loss", "wall_s"];
+    &["epoch", "iteration", "examples_seen", "batch_size", "learning_rate", "loss", "wall_s"];
 
 /// Columns of runs/<id>/epochs.csv, as issues 2 and 3 document them.
 pub const EPOCH_COLUMNS: &[&str] = &[
@@ -67,7 +77,7 @@ pub const EVAL_COLUMNS: &[&str] = &[
     "train_time_s",
 ];
 
-/// Columns of runs/<id>/noise.csv, as issue 3 documents them.
+/// Columns of runs/<id>/noise.csv, as issues 3 and 14 document them.
 pub const NOISE_COLUMNS: &[&str] = &[
     "epoch",
     "update",
@@ -76,6 +86,7 @@ pub const NOISE_COLUMNS: &[&str] = &[
     "grad_norm",
     "trace_sigma",
     "b_simple",
+    "b_simple_preconditioned",
     "cos_mean",
     "cos_std",
     "cos_predicted",

@@ -25,7 +25,8 @@ fn force_removes_every_file_of_the_old_results_and_only_those() {
     let mut expected: Vec<String> = ["bs01-lr0.1-rep0", "bs05-lr0.1-rep0", "bs20-lr0.1-rep0"]
         .iter()
         .flat_map(|id| {
-            ["epochs.csv", "evals.csv", "iterations.csv", "summary.json"].map(|f| format!("runs/{id}/{f}"))
+            ["epochs.csv", "evals.csv", "iterations.csv", "summary.json", "weights.safetensors"]
+                .map(|f| format!("runs/{id}/{f}"))
         })
         .collect();
     expected.extend(
@@ -37,6 +38,8 @@ fn force_removes_every_file_of_the_old_results_and_only_those() {
             "figures/sketch.txt",
             "notes.txt",
             "spec.toml",
+            "split.csv",
+            "standardization.csv",
             "summary.csv",
         ]
         .map(String::from),

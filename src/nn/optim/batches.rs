@@ -7,6 +7,24 @@ use super::SettingsError;
 use super::settings::{MILESTONES, bad_milestone, first_failure};
 use crate::plan::updates_per_epoch;
 use crate::spec::LastBatch;
+use serde::{Deserialize, Serialize};
+
+/// The growth a spec asks for, whatever the starting batch size: `training.batch_size_milestones` and
+/// `training.batch_size_factor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchGrowth {
+    /// Epoch counts (integers >= 1), ascending: after m complete epochs the batch size grows.
+    pub milestones: Vec<u64>,
+    /// Integer >= 2.
+    pub factor: u64,
+}
+
+impl BatchGrowth {
+    /// The schedule of a run starting at batch size `start` on `n` training examples.
+    pub fn schedule(&self, n: usize, start: usize) -> BatchSchedule {
+        BatchSchedule { n, start, milestones: self.milestones.clone(), factor: self.factor }
+    }
+}
 
 /// A batch-size schedule: the starting size, multiplied by `factor` at each milestone.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 
 use super::SettingsError;
 use super::settings::{MILESTONES, bad_milestone, first_failure};
+use serde::{Deserialize, Serialize};
 
 /// Where training stands just before an update.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,7 +36,8 @@ impl Position {
 }
 
 /// The shape of the schedule after warmup.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Decay {
     /// The rate as written.
     Constant,
@@ -53,7 +55,7 @@ pub enum Decay {
 }
 
 /// A learning-rate schedule in epochs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
     /// Shape after warmup.
     pub decay: Decay,
@@ -67,7 +69,19 @@ pub struct Schedule {
     pub epochs: u64,
 }
 
+impl Default for Schedule {
+    /// The constant schedule of a run of no length (summary.json files written before schedules existed).
+    fn default() -> Self {
+        Schedule::constant(0)
+    }
+}
+
 impl Schedule {
+    /// Whether every update runs at the base rate: no warmup and no decay.
+    pub fn is_constant(&self) -> bool {
+        self.decay == Decay::Constant && self.warmup_epochs == 0.0
+    }
+
     /// The constant schedule of a run of `epochs` epochs.
     pub fn constant(epochs: u64) -> Self {
         Schedule {

@@ -1,21 +1,38 @@
 //! The hyperparameters of an optimiser, all but the learning rate, and their allowed ranges.
 
+use serde::{Deserialize, Serialize};
+
 /// Which update rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// torch.optim.SGD: heavy-ball momentum (optionally Nesterov), dampening 0, L2 decay in the gradient.
     Sgd,
     /// torch.optim.Adam: bias-corrected moments, epsilon outside the square root, L2 decay in the gradient.
     Adam,
     /// torch.optim.AdamW: Adam with decoupled decay, theta <- theta (1 - lr weight_decay) before the step.
+    #[serde(rename = "adamw")]
     AdamW,
     /// torch.optim.RMSprop, not centred: smoothing constant alpha, epsilon outside the root, momentum.
+    #[serde(rename = "rmsprop")]
     RmsProp,
+}
+
+impl Kind {
+    /// The name a spec gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sgd => "sgd",
+            Kind::Adam => "adam",
+            Kind::AdamW => "adamw",
+            Kind::RmsProp => "rmsprop",
+        }
+    }
 }
 
 /// The resolved hyperparameters of an optimiser, all but the learning rate (which a schedule sets per
 /// update). Fields a kind does not use are ignored by it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// The update rule.
     pub kind: Kind,
@@ -65,6 +82,22 @@ pub struct SettingsError {
 }
 
 impl Settings {
+    /// Vectors of state the optimiser keeps, each a value a parameter: SGD's momentum buffer, Adam's two
+    /// moments, RMSprop's square average and momentum buffer.
+    pub fn state_vectors(&self) -> usize {
+        let momentum = usize::from(self.momentum > 0.0);
+        match self.kind {
+            Kind::Sgd => momentum,
+            Kind::Adam | Kind::AdamW => 2,
+            Kind::RmsProp => 1 + momentum,
+        }
+    }
+
+    /// Whether the update is scaled by a diagonal preconditioner (Adam, AdamW, RMSprop).
+    pub fn is_adaptive(&self) -> bool {
+        self.kind != Kind::Sgd
+    }
+
     /// Checks the values the kind uses; the first bad key is named.
     pub fn check(&self) -> Result<(), SettingsError> {
         let unit = "a number in [0, 1)";
