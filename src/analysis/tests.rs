@@ -33,11 +33,6 @@ fn run(
 ) -> RunRecords {
     let per_epoch = N.div_ceil(b);
     let total = 4 * per_epoch as u64;
-    let mut updates: Vec<u64> = (0..20).map(|k| 1u64 << k).filter(|&u| u < total).collect();
-    updates.insert(0, 0);
-    updates.extend((1..=4).map(|e| e * per_epoch as u64));
-    updates.sort_unstable();
-    updates.dedup();
     let eval = |u: u64| EvalRecord {
         update: u,
         epoch: (u as f64 * b as f64 / N as f64).min(4.0),
@@ -48,24 +43,8 @@ fn run(
         test_accuracy: None,
         train_time_s: u as f64 * 1e-4,
     };
-    let evals: Vec<EvalRecord> = updates.iter().map(|&u| eval(u)).collect();
-    let epochs: Vec<EpochRecord> = (0..=4u64)
-        .map(|e| {
-            let v = eval(e * per_epoch as u64);
-            EpochRecord {
-                epoch: e,
-                train_loss: v.train_loss,
-                train_accuracy: None,
-                test_loss: v.test_loss,
-                test_accuracy: None,
-                updates: v.update,
-                train_time_s: v.train_time_s,
-                eval_time_s: 0.0,
-                update_cos_mean: None,
-                grad_norm_mean: None,
-            }
-        })
-        .collect();
+    let evals: Vec<EvalRecord> = eval_updates(total, per_epoch as u64).into_iter().map(eval).collect();
+    let epochs: Vec<EpochRecord> = (0..=4u64).map(|e| epoch_of(e, &eval(e * per_epoch as u64))).collect();
     let iterations: Vec<IterationRecord> = (1..=total)
         .map(|i| IterationRecord {
             epoch: (i - 1) / per_epoch as u64 + 1,
@@ -76,7 +55,38 @@ fn run(
             wall_s: 0.0,
         })
         .collect();
-    let last = epochs.last().expect("epochs");
+    let file = run_file(b, lr, repeat, epochs.last().expect("epochs"), diverged);
+    RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
+}
+
+/// Updates 0, 1, 2, 4, ... below `total`, and every epoch end.
+fn eval_updates(total: u64, per_epoch: u64) -> Vec<u64> {
+    let mut updates: Vec<u64> = (0..20).map(|k| 1u64 << k).filter(|&u| u < total).collect();
+    updates.insert(0, 0);
+    updates.extend((1..=4).map(|e| e * per_epoch));
+    updates.sort_unstable();
+    updates.dedup();
+    updates
+}
+
+fn epoch_of(epoch: u64, v: &EvalRecord) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        train_loss: v.train_loss,
+        train_accuracy: None,
+        test_loss: v.test_loss,
+        test_accuracy: None,
+        updates: v.update,
+        train_time_s: v.train_time_s,
+        eval_time_s: 0.0,
+        update_cos_mean: None,
+        grad_norm_mean: None,
+    }
+}
+
+/// summary.json of a 4-epoch run at (`b`, `lr`, `repeat`) that ended at `last`.
+fn run_file(b: usize, lr: f64, repeat: u64, last: &EpochRecord, diverged: bool) -> RunFile {
+    let per_epoch = N.div_ceil(b);
     let id = format!("bs{b}-lr{lr}-rep{repeat}");
     let config = RunConfig {
         index: 0,
@@ -99,7 +109,7 @@ fn run(
         epochs_completed: if diverged { 0 } else { 4 },
         updates_per_epoch: per_epoch,
         last_batch_size: config.last_batch_size,
-        updates: total,
+        updates: 4 * per_epoch as u64,
         examples_seen: 4 * N as u64,
         final_train_loss: last.train_loss,
         final_test_loss: last.test_loss,
@@ -113,7 +123,7 @@ fn run(
         analytic_bytes: None,
     };
     let spec = Spec::clone(settings("").provenance());
-    let file = RunFile {
+    RunFile {
         config,
         training: spec.training,
         model: spec.model,
@@ -125,8 +135,7 @@ fn run(
         files: Vec::new(),
         kernel_path: String::new(),
         cpu_features: String::new(),
-    };
-    RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
+    }
 }
 
 fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
