@@ -246,3 +246,19 @@ fn a_fit_from_fewer_than_four_bracketed_batch_sizes_is_refused_and_one_rate_is_n
     let c = critical::critical(&three, &a.runs, 1);
     assert!(c.refused.as_deref().is_some_and(|r| r.starts_with("3 batch size(s)")), "{:?}", c.refused);
 }
+
+#[test]
+fn failures_on_an_unstandardised_regression_target_name_that_cause() {
+    let regression = "[data]\nsource = \"synthetic\"\ngenerator = \"linear\"\nstandardize_target = false\n";
+    let text = format!(
+        "[experiment]\nname = \"t\"\nrepeats = 3\n{regression}[training]\nepochs = 4\nlearning_rate = 0.1\n\
+         [sweep]\nbatch_sizes = [1, 10, 100, \"full\"]\n"
+    );
+    let spec: Spec = toml::from_str(&text).expect("spec");
+    let src = SpecSource { path: "spec.toml".into(), text, overrides: Vec::new() };
+    let settings = plan::check(&spec, &src).expect("a valid spec");
+    let runs: Vec<RunRecords> =
+        (0..3).map(|r| run(10, 0.1, r, &|u| 5.0 / (1.0 + u), &|_| 0.0, true)).collect();
+    let a = analyze(&results(settings, runs));
+    assert!(a.warnings.iter().any(|w| w.contains("data.standardize_target = false")), "{:?}", a.warnings);
+}
