@@ -126,7 +126,16 @@ fn run(
         kernel_path: String::new(),
         cpu_features: String::new(),
     };
-    RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
+    RunRecords {
+        file,
+        epochs,
+        evals: Some(evals),
+        iterations,
+        noise: None,
+        curvature: None,
+        trajectory: None,
+        arrows: None,
+    }
 }
 
 fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
