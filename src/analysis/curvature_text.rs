@@ -11,8 +11,9 @@ use super::text::{comparison, plain, significant};
 /// sharpness at the target and at the end compared across batch sizes.
 pub fn lines(c: &CurvatureAnalysis) -> Vec<String> {
     let mut out = Vec::new();
+    // Configurations whose every repeat failed are in the failures table, not here.
     let (full, rest): (Vec<&ConfigCurvature>, Vec<&ConfigCurvature>) =
-        c.configs.iter().partition(|k| k.batch_label == "full");
+        c.configs.iter().filter(|k| k.repeats > 0).partition(|k| k.batch_label == "full");
     if !full.is_empty() {
         let each: Vec<String> = full.iter().map(|k| edge_sentence(k)).collect();
         out.push(format!("Edge of stability, full batch: {}.", each.join("; ")));
@@ -28,15 +29,15 @@ pub fn lines(c: &CurvatureAnalysis) -> Vec<String> {
         &c.at_target,
         "Sharpness at the target",
         ("sharper at small batch sizes", "sharper at large batch sizes"),
-        "λ_max where each run crossed the target training loss (comparable training loss)",
+        "the sharpness λ_max where each run crossed the target training loss (comparable training loss)",
         plain,
     ));
     out.push(comparison(
         &c.final_sharpness,
         "Final sharpness",
         ("larger at small batch sizes", "larger at large batch sizes"),
-        "λ_max after the last epoch (the runs may end at different training losses, so read it beside the \
-         sharpness at the target)",
+        "the sharpness λ_max after the last epoch (the runs may end at different training losses, so read it \
+         beside the sharpness at the target)",
         plain,
     ));
     out
@@ -49,31 +50,30 @@ fn edge_sentence(k: &ConfigCurvature) -> String {
     } else {
         format!("B = {}, lr = {}", k.batch_size, k.learning_rate)
     };
-    let line = format!("{} = {}", k.threshold_name, significant(k.threshold));
-    let band = format!("1 ± {}", EDGE_TOLERANCE);
+    let line = format!("{} = {}", k.threshold_name, round(k.threshold));
     let verdict = match k.edge {
-        Edge::AtThreshold => format!("λ_max settled at its stability threshold {line} (within {band})"),
+        Edge::AtThreshold => format!("λ_max settled at its stability threshold {line}"),
         Edge::Below => format!("λ_max stayed below its stability threshold {line}"),
         Edge::Above => format!("λ_max ended above its stability threshold {line}"),
-        Edge::Undetermined => {
-            format!("no verdict against its stability threshold {line}: the interval reaches across {band}")
-        }
-        Edge::NoInterval => format!(
-            "no verdict against its stability threshold {line}: an interval needs at least three repeats \
-             without failure ({} here)",
-            k.repeats
-        ),
+        Edge::Undetermined | Edge::NoInterval => format!("no verdict against its stability threshold {line}"),
     };
-    let ratio = k.ratio.map_or("–".into(), significant);
-    let ci = interval(k.ratio_interval);
+    let why = match k.edge {
+        Edge::AtThreshold => format!(", within 1 ± {EDGE_TOLERANCE}"),
+        Edge::Undetermined => format!(", an interval reaching across 1 ± {EDGE_TOLERANCE}"),
+        Edge::NoInterval => ": an interval needs at least three repeats without failure".into(),
+        Edge::Below | Edge::Above => String::new(),
+    };
     let last = match (k.final_sharpness, k.final_sharpness_interval) {
         (Some(f), i) => format!("; final λ_max {}{}", significant(f), interval(i)),
         (None, _) => String::new(),
     };
     format!(
-        "{who}: {verdict} (λ_max / threshold over the last {} % of training {ratio}{ci} over {} repeats{last})",
-        significant(100.0 * SETTLED_SHARE),
-        k.repeats
+        "{who}: {verdict}: λ_max / threshold over the last {:.0} % of training {}{} over {} repeat{}{why}{last}",
+        100.0 * SETTLED_SHARE,
+        k.ratio.map_or("–".into(), significant),
+        interval(k.ratio_interval),
+        k.repeats,
+        if k.repeats == 1 { "" } else { "s" }
     )
 }
 
@@ -91,3 +91,12 @@ pub const METHOD: &str = "λ_max is the largest eigenvalue of the Hessian of the
      threshold over the checkpoints of the last quarter of training and a 95 % t interval over repeats; \
      \"settled\" needs the whole interval within 1 ± 0.1. Sharpness comparisons use each batch size's \
      chosen rate and pair repeats, as above, with a margin of 5 % of the mean sharpness.";
+
+/// A threshold as written: `20` for a whole number (2/0.1), else three significant figures.
+fn round(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e9 && (v - v.round()).abs() <= 1e-9 * v.abs().max(1.0) {
+        format!("{}", v.round())
+    } else {
+        significant(v)
+    }
+}
