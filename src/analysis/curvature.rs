@@ -49,7 +49,7 @@ pub fn of_run(rows: Option<&[CurvatureRecord]>, failed: bool, target: Option<f64
 
 /// lambda_max where the training loss first falls to `target`, interpolated in log loss; none when the
 /// run starts at or below it or never gets there.
-fn at_loss(rows: &[CurvatureRecord], target: f64) -> Option<f64> {
+pub(super) fn at_loss(rows: &[CurvatureRecord], target: f64) -> Option<f64> {
     let mut rows: Vec<&CurvatureRecord> = rows.iter().collect();
     rows.sort_by_key(|r| r.update);
     let k = rows.iter().position(|r| r.train_loss <= target)?;

@@ -173,4 +173,6 @@ fn progress(runs: &[RunRecords], health: &[Health]) -> Vec<Progress> {
 }
 
 #[cfg(test)]
+mod curvature_tests;
+#[cfg(test)]
 mod tests;
