@@ -8,10 +8,10 @@ use crate::records::{RunFile, RunRecords};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, RunSummary};
 use crate::spec::{Spec, SpecSource};
 
-const N: usize = 1000;
+pub(super) const N: usize = 1000;
 
 /// Settings of a digits-like classification sweep, with `analysis` appended to the spec.
-fn settings(analysis: &str) -> crate::plan::Settings {
+pub(super) fn settings(analysis: &str) -> crate::plan::Settings {
     let text = format!(
         "[experiment]\nname = \"t\"\nrepeats = 3\n[training]\nepochs = 4\nlearning_rate = 0.1\n\
          [sweep]\nbatch_sizes = [1, 10, 100, \"full\"]\n{analysis}"
@@ -23,7 +23,7 @@ fn settings(analysis: &str) -> crate::plan::Settings {
 
 /// A run whose full training loss after update u is `loss(u)`, evaluated at updates 0, 1, 2, 4, ... and at
 /// every epoch end; its mini-batch loss at update u + 1 is `loss(u) * (1 + jitter(u))`.
-fn run(
+pub(super) fn run(
     b: usize,
     lr: f64,
     repeat: u64,
@@ -56,7 +56,16 @@ fn run(
         })
         .collect();
     let file = run_file(b, lr, repeat, epochs.last().expect("epochs"), diverged);
-    RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
+    RunRecords {
+        file,
+        epochs,
+        evals: Some(evals),
+        iterations,
+        noise: None,
+        curvature: None,
+        trajectory: None,
+        arrows: None,
+    }
 }
 
 /// Updates 0, 1, 2, 4, ... below `total`, and every epoch end.
@@ -138,7 +147,7 @@ fn run_file(b: usize, lr: f64, repeat: u64, last: &EpochRecord, diverged: bool) 
     }
 }
 
-fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
+pub(super) fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
     Results {
         dir: ".".into(),
         settings,
@@ -150,7 +159,10 @@ fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
 }
 
 /// Every batch size of the spec, three repeats, one rate each, with `loss` and `jitter` per batch size.
-fn sweep(loss: &dyn Fn(usize, u64, f64) -> f64, jitter: &dyn Fn(usize, u64, u64) -> f64) -> Vec<RunRecords> {
+pub(super) fn sweep(
+    loss: &dyn Fn(usize, u64, f64) -> f64,
+    jitter: &dyn Fn(usize, u64, u64) -> f64,
+) -> Vec<RunRecords> {
     let mut runs = Vec::new();
     for b in [1, 10, 100, N] {
         for r in 0..3 {

@@ -5,6 +5,7 @@
 //! memory model of a run, and [`shard`] splits the plan over processes.
 
 mod check;
+mod curvature_check;
 mod data_check;
 pub mod estimate;
 pub mod footprint;
@@ -14,7 +15,8 @@ pub mod shard;
 
 pub use check::{MAX_RUNS, check};
 pub use settings::{
-    DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan, SyntheticPlan,
+    CurvaturePlan, DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan,
+    SyntheticPlan,
 };
 
 use crate::error::SpecError;

@@ -5,7 +5,8 @@
 //! <output>/classes.csv                class index to label (classification)
 //! <output>/summary.csv                one row per run, written once every run is complete
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
-//!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv
+//!                                     evals.csv, iterations.csv, noise.csv, curvature.csv,
+//!                                     trajectory.csv, arrows.csv
 //! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
 //! <output>/runs/.<id>.claim           the process writing run <id> (host and pid), while it does
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
@@ -38,12 +39,14 @@ pub const EVALS: &str = "evals.csv";
 pub const ITERATIONS: &str = "iterations.csv";
 /// A run's gradient-noise checkpoints.
 pub const NOISE: &str = "noise.csv";
+/// A run's curvature checkpoints.
+pub const CURVATURE: &str = "curvature.csv";
 /// A run's path in the landscape plane.
 pub const TRAJECTORY: &str = "trajectory.csv";
 /// Gradient directions along a run's path.
 pub const ARROWS: &str = "arrows.csv";
 /// Every record file a run folder may hold besides summary.json.
-pub const RECORDS: [&str; 5] = [EPOCHS, ITERATIONS, NOISE, TRAJECTORY, ARROWS];
+pub const RECORDS: [&str; 6] = [EPOCHS, ITERATIONS, NOISE, CURVATURE, TRAJECTORY, ARROWS];
 /// The analysis, whole.
 pub const ANALYSIS_JSON: &str = "analysis.json";
 /// The analysis, one row per batch size.

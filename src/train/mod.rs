@@ -1,13 +1,16 @@
 //! One seeded training run: the epoch loop ([`run`](mod@run)), evaluation between epochs, gradient-noise
-//! checkpoints ([`noise`], scheduled by `checkpoints`) and parameter snapshots for the [`landscape`].
+//! checkpoints ([`noise`], scheduled by `checkpoints`), [`curvature`] checkpoints and parameter snapshots
+//! for the [`landscape`].
 //! Records go to a [`Recorder`]; this stage never touches paths (`records` decides where records go).
 
 mod checkpoints;
+pub mod curvature;
 pub mod evaluate;
 pub mod landscape;
 pub mod noise;
 mod run;
 
+pub use curvature::Step;
 pub use evaluate::{BLOWUP, StopTarget};
 pub use landscape::ParamPath;
 pub use run::train;
@@ -15,8 +18,8 @@ pub use run::train;
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::nn::Mlp;
-use crate::plan::{NoisePlan, RunConfig};
-use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
+use crate::plan::{CurvaturePlan, NoisePlan, RunConfig};
+use crate::schema::{CurvatureRecord, EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
 use crate::spec::TrainingSpec;
 use std::sync::atomic::AtomicBool;
 
@@ -31,6 +34,10 @@ pub trait Recorder {
     /// Called at every evaluation of the whole training and test sets (before training, on the
     /// schedule in updates, at every epoch end). Ignored unless a recorder keeps them.
     fn eval(&mut self, _record: &EvalRecord) -> Result<()> {
+        Ok(())
+    }
+    /// Called at every curvature checkpoint. Ignored unless a recorder keeps them.
+    fn curvature(&mut self, _record: &CurvatureRecord) -> Result<()> {
         Ok(())
     }
 }
@@ -73,6 +80,8 @@ pub struct Context<'a> {
     pub noise: &'a NoisePlan,
     /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
     pub probe_sizes: &'a [usize],
+    /// Curvature checkpoints, when on.
+    pub curvature: Option<CurvaturePlan>,
     /// Updates between parameter snapshots for the landscape; 0 records none.
     pub snapshot_every: u64,
     /// The target to stop at (`analysis.stop_at_target`), when there is one.

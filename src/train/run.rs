@@ -3,6 +3,7 @@
 //! and landscape snapshots.
 
 use super::checkpoints::Probes;
+use super::curvature::{Checkpoints, Step};
 use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::Result;
@@ -60,11 +61,19 @@ struct State<'a> {
 pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) -> Result<Outcome> {
     let mut state = State::new(run, ctx);
     let mut probes = Probes::new(run, ctx);
+    let mut curvature = Checkpoints::new(run, ctx);
     let (mut last, start) = state.evaluate_epoch(0, &StepStats::default());
     state.initial_loss = start.train_loss;
     recorder.epoch(&last)?;
     recorder.eval(&start)?;
     probes.maybe(ctx, &state.params, (0, 0), recorder)?;
+    curvature.maybe(
+        ctx,
+        &state.params,
+        (0, 0),
+        Step::sgd(run.learning_rate, ctx.training.momentum),
+        recorder,
+    )?;
     state.snapshot();
     let mut epochs_completed = 0;
     let mut stop = state.verdict(&start);
@@ -95,12 +104,16 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         recorder.eval(&eval)?;
         epochs_completed = epoch;
         probes.maybe(ctx, &state.params, (epoch, state.updates), recorder)?;
+        let step = Step::sgd(run.learning_rate, ctx.training.momentum);
+        curvature.maybe(ctx, &state.params, (epoch, state.updates), step, recorder)?;
     }
     if stop == Some(Stop::Target) {
         // Inside an epoch the checkpoint carries that epoch's 1-based number, as iterations.csv does.
         let epoch =
             epochs_completed + u64::from(state.updates > epochs_completed * run.updates_per_epoch as u64);
         probes.at_stop(ctx, &state.params, (epoch, state.updates), recorder)?;
+        let step = Step::sgd(run.learning_rate, ctx.training.momentum);
+        curvature.at_stop(ctx, &state.params, (epoch, state.updates), step, recorder)?;
     }
     state.snapshot();
     Ok(Outcome {
