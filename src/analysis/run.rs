@@ -2,6 +2,7 @@
 //! generalisation gap and noise scale at the target, its memory. A row of analysis_runs.csv.
 
 use super::checkpoints::{Checkpoint, lerp};
+use super::curvature::of_run;
 use super::failure::Health;
 use super::smoothness::{epoch_roughness, update_noise};
 use super::target::{Reached, Target, reached};
@@ -58,6 +59,13 @@ pub struct RunAnalysis {
     /// B_simple = tr(Sigma)/|G|^2 where the run crossed the target, interpolated between noise
     /// checkpoints in log scale.
     pub b_simple_at_target: Option<f64>,
+    /// lambda_max at the last curvature checkpoint (curvature.csv).
+    pub final_sharpness: Option<f64>,
+    /// lambda_max where the run crossed the target training loss, interpolated in log loss between
+    /// curvature checkpoints.
+    pub sharpness_at_target: Option<f64>,
+    /// Mean sharpness / stability threshold over the last quarter of training (1 at the edge of stability).
+    pub threshold_ratio: Option<f64>,
     /// Measured peak bytes of the run.
     pub peak_bytes: Option<u64>,
     /// Analytic bytes of the run.
@@ -72,6 +80,7 @@ impl RunAnalysis {
         let failed = health.failure.is_some();
         let hit = (!failed).then(|| reached(target, checkpoints)).flatten();
         let epoch_losses: Vec<f64> = run.epochs.iter().map(|e| e.train_loss).collect();
+        let curvature = of_run(run.curvature.as_deref(), failed, target.train_loss);
         RunAnalysis {
             run_id: s.run_id.clone(),
             repeat: s.repeat,
@@ -96,6 +105,9 @@ impl RunAnalysis {
             update_noise: (!failed).then(|| update_noise(checkpoints, &run.iterations)).flatten(),
             gap_at_target: hit.and_then(|r| r.gap),
             b_simple_at_target: hit.and_then(|r| b_simple_at(run, &r)),
+            final_sharpness: curvature.final_sharpness,
+            sharpness_at_target: curvature.sharpness_at_target,
+            threshold_ratio: curvature.threshold_ratio,
             peak_bytes: s.peak_bytes,
             analytic_bytes: s.analytic_bytes,
         }

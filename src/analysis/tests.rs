@@ -8,10 +8,10 @@ use crate::records::{RunFile, RunRecords};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, RunSummary};
 use crate::spec::{Spec, SpecSource};
 
-const N: usize = 1000;
+pub(super) const N: usize = 1000;
 
 /// Settings of a digits-like classification sweep, with `analysis` appended to the spec.
-fn settings(analysis: &str) -> crate::plan::Settings {
+pub(super) fn settings(analysis: &str) -> crate::plan::Settings {
     let text = format!(
         "[experiment]\nname = \"t\"\nrepeats = 3\n[training]\nepochs = 4\nlearning_rate = 0.1\n\
          [sweep]\nbatch_sizes = [1, 10, 100, \"full\"]\n{analysis}"
@@ -23,7 +23,7 @@ fn settings(analysis: &str) -> crate::plan::Settings {
 
 /// A run whose full training loss after update u is `loss(u)`, evaluated at updates 0, 1, 2, 4, ... and at
 /// every epoch end; its mini-batch loss at update u + 1 is `loss(u) * (1 + jitter(u))`.
-fn run(
+pub(super) fn run(
     b: usize,
     lr: f64,
     repeat: u64,
@@ -33,11 +33,6 @@ fn run(
 ) -> RunRecords {
     let per_epoch = N.div_ceil(b);
     let total = 4 * per_epoch as u64;
-    let mut updates: Vec<u64> = (0..20).map(|k| 1u64 << k).filter(|&u| u < total).collect();
-    updates.insert(0, 0);
-    updates.extend((1..=4).map(|e| e * per_epoch as u64));
-    updates.sort_unstable();
-    updates.dedup();
     let eval = |u: u64| EvalRecord {
         update: u,
         epoch: (u as f64 * b as f64 / N as f64).min(4.0),
@@ -48,24 +43,8 @@ fn run(
         test_accuracy: None,
         train_time_s: u as f64 * 1e-4,
     };
-    let evals: Vec<EvalRecord> = updates.iter().map(|&u| eval(u)).collect();
-    let epochs: Vec<EpochRecord> = (0..=4u64)
-        .map(|e| {
-            let v = eval(e * per_epoch as u64);
-            EpochRecord {
-                epoch: e,
-                train_loss: v.train_loss,
-                train_accuracy: None,
-                test_loss: v.test_loss,
-                test_accuracy: None,
-                updates: v.update,
-                train_time_s: v.train_time_s,
-                eval_time_s: 0.0,
-                update_cos_mean: None,
-                grad_norm_mean: None,
-            }
-        })
-        .collect();
+    let evals: Vec<EvalRecord> = eval_updates(total, per_epoch as u64).into_iter().map(eval).collect();
+    let epochs: Vec<EpochRecord> = (0..=4u64).map(|e| epoch_of(e, &eval(e * per_epoch as u64))).collect();
     let iterations: Vec<IterationRecord> = (1..=total)
         .map(|i| IterationRecord {
             epoch: (i - 1) / per_epoch as u64 + 1,
@@ -77,7 +56,47 @@ fn run(
             wall_s: 0.0,
         })
         .collect();
-    let last = epochs.last().expect("epochs");
+    let file = run_file(b, lr, repeat, epochs.last().expect("epochs"), diverged);
+    RunRecords {
+        file,
+        epochs,
+        evals: Some(evals),
+        iterations,
+        noise: None,
+        curvature: None,
+        trajectory: None,
+        arrows: None,
+    }
+}
+
+/// Updates 0, 1, 2, 4, ... below `total`, and every epoch end.
+fn eval_updates(total: u64, per_epoch: u64) -> Vec<u64> {
+    let mut updates: Vec<u64> = (0..20).map(|k| 1u64 << k).filter(|&u| u < total).collect();
+    updates.insert(0, 0);
+    updates.extend((1..=4).map(|e| e * per_epoch));
+    updates.sort_unstable();
+    updates.dedup();
+    updates
+}
+
+fn epoch_of(epoch: u64, v: &EvalRecord) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        train_loss: v.train_loss,
+        train_accuracy: None,
+        test_loss: v.test_loss,
+        test_accuracy: None,
+        updates: v.update,
+        train_time_s: v.train_time_s,
+        eval_time_s: 0.0,
+        update_cos_mean: None,
+        grad_norm_mean: None,
+    }
+}
+
+/// summary.json of a 4-epoch run at (`b`, `lr`, `repeat`) that ended at `last`.
+fn run_file(b: usize, lr: f64, repeat: u64, last: &EpochRecord, diverged: bool) -> RunFile {
+    let per_epoch = N.div_ceil(b);
     let id = format!("bs{b}-lr{lr}-rep{repeat}");
     let config = RunConfig {
         index: 0,
@@ -101,7 +120,7 @@ fn run(
         epochs_completed: if diverged { 0 } else { 4 },
         updates_per_epoch: per_epoch,
         last_batch_size: config.last_batch_size,
-        updates: total,
+        updates: 4 * per_epoch as u64,
         examples_seen: 4 * N as u64,
         final_train_loss: last.train_loss,
         final_test_loss: last.test_loss,
@@ -116,7 +135,7 @@ fn run(
         ..RunSummary::default()
     };
     let spec = Spec::clone(settings("").provenance());
-    let file = RunFile {
+    RunFile {
         config,
         training: spec.training,
         model: spec.model,
@@ -129,11 +148,10 @@ fn run(
         kernel_path: String::new(),
         cpu_features: String::new(),
         init_hash: String::new(),
-    };
-    RunRecords { file, epochs, evals: Some(evals), iterations, noise: None, trajectory: None, arrows: None }
+    }
 }
 
-fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
+pub(super) fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
     Results {
         dir: ".".into(),
         settings,
@@ -145,7 +163,10 @@ fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) -> Results {
 }
 
 /// Every batch size of the spec, three repeats, one rate each, with `loss` and `jitter` per batch size.
-fn sweep(loss: &dyn Fn(usize, u64, f64) -> f64, jitter: &dyn Fn(usize, u64, u64) -> f64) -> Vec<RunRecords> {
+pub(super) fn sweep(
+    loss: &dyn Fn(usize, u64, f64) -> f64,
+    jitter: &dyn Fn(usize, u64, u64) -> f64,
+) -> Vec<RunRecords> {
     let mut runs = Vec::new();
     for b in [1, 10, 100, N] {
         for r in 0..3 {
@@ -240,4 +261,20 @@ fn a_fit_from_fewer_than_four_bracketed_batch_sizes_is_refused_and_one_rate_is_n
         .collect();
     let c = critical::critical(&three, &a.runs, 1);
     assert!(c.refused.as_deref().is_some_and(|r| r.starts_with("3 batch size(s)")), "{:?}", c.refused);
+}
+
+#[test]
+fn failures_on_an_unstandardised_regression_target_name_that_cause() {
+    let regression = "[data]\nsource = \"synthetic\"\ngenerator = \"linear\"\nstandardize_target = false\n";
+    let text = format!(
+        "[experiment]\nname = \"t\"\nrepeats = 3\n{regression}[training]\nepochs = 4\nlearning_rate = 0.1\n\
+         [sweep]\nbatch_sizes = [1, 10, 100, \"full\"]\n"
+    );
+    let spec: Spec = toml::from_str(&text).expect("spec");
+    let src = SpecSource { path: "spec.toml".into(), text, overrides: Vec::new() };
+    let settings = plan::check(&spec, &src).expect("a valid spec");
+    let runs: Vec<RunRecords> =
+        (0..3).map(|r| run(10, 0.1, r, &|u| 5.0 / (1.0 + u), &|_| 0.0, true)).collect();
+    let a = analyze(&results(settings, runs));
+    assert!(a.warnings.iter().any(|w| w.contains("data.standardize_target = false")), "{:?}", a.warnings);
 }

@@ -100,7 +100,7 @@ pub fn generalisation(a: &Analysis) -> String {
 
 /// One comparison as sentences: a direction only for a supported claim, else "no detectable difference";
 /// always the ends, the paired interval and the trend.
-fn comparison(
+pub(super) fn comparison(
     c: &Comparison,
     subject: &str,
     (larger, smaller): (&str, &str),
@@ -229,7 +229,7 @@ pub fn percent(v: f64) -> String {
     format!("{} %", significant(100.0 * v))
 }
 
-fn plain(v: f64) -> String {
+pub(super) fn plain(v: f64) -> String {
     significant(v)
 }
 

@@ -30,8 +30,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Re-render the figures and report of a results folder from its saved records, without training.
     Plot(PlotArgs),
-    /// Print the trade-off table of a results folder (best lr, steps and seconds to a target, smoothness,
-    /// memory, critical batch size) and write analysis.json, analysis.csv and analysis_runs.csv.
+    /// Print the conclusions of a results folder (failed runs, the target, tuned learning rates, steps to the
+    /// target with intervals, smoothness, generalisation, critical batch size) and write analysis.json,
+    /// analysis.csv and analysis_runs.csv.
     Analyze(AnalyzeArgs),
     /// Combine the results folders of shards (or complete one shared folder): summary, figures, report.
     Merge(MergeArgs),

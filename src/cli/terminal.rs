@@ -62,6 +62,16 @@ pub fn plan_table(plan: &Plan) -> String {
         total,
         plan.output().display()
     );
+    let extend = plan.settings.sweep.extend_grid;
+    if extend > 0 {
+        let sizes = plan.settings.sweep.batch_sizes.len() as u64;
+        let _ = writeln!(
+            out,
+            "sweep.extend_grid may add up to {extend} rates beyond an edge of each batch size's grid: at most {} \
+             more runs",
+            extend * sizes * plan.settings.repeats
+        );
+    }
     let columns = ["run", "batch", "lr", "epochs", "updates/epoch", "last batch", "updates"];
     let mut table = Table::new(&columns).left(0);
     for r in &plan.runs {

@@ -116,7 +116,7 @@ pub fn load(plan: &DataPlan, seed: u64) -> Result<Dataset, DataError> {
 /// [`load`], reading and decompressing at most `limit` bytes of each data file (the memory limit).
 pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dataset, DataError> {
     let table = match &plan.source {
-        SourcePlan::Digits => digits::load()?,
+        SourcePlan::Digits => digits::load(plan.task)?,
         SourcePlan::Csv { path, label } => csv::load(path, label, plan.task, limit)?,
         SourcePlan::Idx { images, labels } => idx::load(images, labels, limit)?,
         SourcePlan::Synthetic(synthetic) => synthetic::generate(synthetic, seed),

@@ -28,10 +28,14 @@ mod layout;
 mod legend;
 mod memory;
 mod noise_cosine;
+mod noise_scale_curvature;
 mod output;
 pub mod palette;
 mod select;
 pub mod series;
+mod sharpness;
+mod sharpness_batch;
+mod sharpness_gap;
 mod steps_to_target;
 mod steps_vs_examples;
 mod ticks;
@@ -220,6 +224,10 @@ pub fn render(results: &Results, plots: &PlotsSpec, analysis: &Analysis) -> Resu
     time_to_target::add(&ctx, &mut out)?;
     memory::add(&ctx, &mut out)?;
     generalisation::add(&ctx, &mut out)?;
+    sharpness::add(&ctx, &mut out)?;
+    sharpness_batch::add(&ctx, &mut out)?;
+    sharpness_gap::add(&ctx, &mut out)?;
+    noise_scale_curvature::add(&ctx, &mut out)?;
     Ok(out)
 }
 

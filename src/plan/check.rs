@@ -2,6 +2,7 @@
 //! [`Settings`] or an error that names the key, its line (or `--set`) and what is allowed. The checks that
 //! need the number of training examples run when the plan is built ([`super::build`]).
 
+use super::curvature_check::curvature;
 use super::data_check::data;
 use super::settings::{LandscapePlan, ModelPlan, NoisePlan, Settings, SweepPlan, TrainingPlan};
 use super::training;
@@ -50,6 +51,7 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
         sweep,
         noise,
         landscape: landscape(spec),
+        curvature: curvature(&spec.curvature, src)?,
         plots: spec.plots.clone(),
         analysis: spec.analysis.clone(),
         spec: provenance,

@@ -20,7 +20,8 @@ pub fn data(d: &DataSpec, base_dir: &Path, src: &SpecSource) -> Result<DataPlan,
     }
     let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) };
     let (source, task) = match (d.source, &d.path, &d.labels) {
-        (Source::Digits, _, _) => (SourcePlan::Digits, Task::Classification),
+        // As a regression task the target is the digit's value.
+        (Source::Digits, _, _) => (SourcePlan::Digits, d.task),
         (Source::Csv, Some(path), _) => {
             (SourcePlan::Csv { path: resolve(path), label: d.label.clone() }, d.task)
         }

@@ -145,7 +145,8 @@ fn arrow_points(l: &super::LandscapePlan) -> f64 {
 }
 
 /// Multiply-adds and the key behind most of them: training (forward + backward = 3 x weights per example)
-/// with an evaluation per epoch, the probes at every checkpoint, the landscape grid and arrows.
+/// with an evaluation per epoch, the probes at every checkpoint, the curvature checkpoints, the landscape
+/// grid and arrows.
 fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> (f64, &'static str) {
     let epochs = settings.training.epochs as f64;
     let per_config =
@@ -160,6 +161,7 @@ fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> (f6
         * settings.repeats as f64
         * settings.sweep.learning_rates.len() as f64
         * settings.sweep.variants.len().max(1) as f64;
+    let curvature = settings.curvature.map_or(0.0, |c| curvature_work(&c, epochs, shape.train * weights));
     let (grid, arrows) = settings.landscape.map_or((0.0, 0.0), |l| {
         let grid = settings.repeats as f64 * (l.grid as f64).powi(2) * shape.train * weights;
         let per_point = (shape.train + l.arrows as f64 * mean_batch) * 3.0 * weights;
@@ -168,12 +170,24 @@ fn work(settings: &Settings, shape: Shape, batches: &[f64], weights: f64) -> (f6
     // Training and probes both grow with the epochs; the landscape's work does not.
     let parts = [
         (runs * (per_config + probes), "training.epochs"),
+        (runs * curvature, "curvature.iterations"),
         (grid, "landscape.grid"),
         (arrows, "landscape.arrows"),
     ];
     let key =
         parts.iter().fold((f64::MIN, "training.epochs"), |b, &(v, k)| if v > b.0 { (v, k) } else { b }).1;
     (parts.iter().map(|(v, _)| v).sum(), key)
+}
+
+/// Multiply-adds of the curvature checkpoints of one run, `pass` being one forward pass over the training
+/// set: a Hessian-vector product is the gradient pass (3 passes) and its R-passes (at most 5 more), at
+/// most `iterations` of them per eigenvalue, one per probe and one for G^T H G; plus two gradient passes
+/// (G, and tr(Sigma) for B_simple).
+fn curvature_work(c: &super::CurvaturePlan, epochs: f64, pass: f64) -> f64 {
+    let checkpoints = epochs / c.every as f64 + 2.0;
+    let eigenvalues = if c.lambda_min { 2.0 } else { 1.0 };
+    let products = c.iterations as f64 * eigenvalues + (c.trace_probes + c.noise_probes + 1) as f64;
+    checkpoints * (products * 8.0 + 6.0) * pass
 }
 
 fn probe_sizes(settings: &Settings, n: f64) -> impl Iterator<Item = f64> + '_ {

@@ -5,6 +5,7 @@
 //! memory model of a run, and [`shard`] splits the plan over processes.
 
 mod check;
+mod curvature_check;
 mod data_check;
 pub mod estimate;
 pub mod footprint;
@@ -16,8 +17,8 @@ mod training;
 
 pub use check::{MAX_RUNS, check};
 pub use settings::{
-    DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan, SyntheticPlan,
-    TrainingPlan, VariantPlan,
+    CurvaturePlan, DataPlan, LandscapePlan, ModelPlan, NoisePlan, Settings, SourcePlan, SweepPlan,
+    SyntheticPlan, TrainingPlan, VariantPlan,
 };
 pub use training::kind;
 

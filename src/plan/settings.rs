@@ -37,6 +37,8 @@ pub struct Settings {
     pub noise: NoisePlan,
     /// Loss-landscape records, when on.
     pub landscape: Option<LandscapePlan>,
+    /// Curvature checkpoints, when on.
+    pub curvature: Option<CurvaturePlan>,
     /// Figures.
     pub plots: PlotsSpec,
     /// Targets of the trade-off analysis.
@@ -242,4 +244,21 @@ pub struct LandscapePlan {
     pub arrow_points: usize,
     /// Mini-batch directions at each of those points.
     pub arrows: usize,
+}
+
+/// `[curvature]` when `every > 0`, checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvaturePlan {
+    /// Epochs between checkpoints, at least 1 (before training and at the end too).
+    pub every: u64,
+    /// Most power-iteration steps per eigenvalue, at least 1.
+    pub iterations: usize,
+    /// Relative change of the Rayleigh quotient that ends a power iteration, in [0, 1).
+    pub tolerance: f64,
+    /// Whether to estimate lambda_min as well.
+    pub lambda_min: bool,
+    /// Hutchinson probes for the trace: 0, or at least 2 (a standard error needs two).
+    pub trace_probes: usize,
+    /// Examples sampled for B_noise: 0, or at least 2; at most N are used.
+    pub noise_probes: usize,
 }

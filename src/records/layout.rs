@@ -5,8 +5,9 @@
 //! <output>/classes.csv                class index to label (classification)
 //! <output>/summary.csv                one row per run, written once every run is complete
 //! <output>/runs/<id>/                 a complete run: summary.json (written last), epochs.csv,
-//!                                     evals.csv, iterations.csv, noise.csv, trajectory.csv, arrows.csv,
-//!                                     weights.safetensors, weights/epoch<k>.safetensors
+//!                                     evals.csv, iterations.csv, noise.csv, curvature.csv,
+//!                                     trajectory.csv, arrows.csv, weights.safetensors,
+//!                                     weights/epoch<k>.safetensors
 //! <output>/runs/.<id>.partial/        a run being written (renamed into place when complete)
 //! <output>/runs/.<id>.claim           the process writing run <id> (host and pid), while it does
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
@@ -40,6 +41,8 @@ pub const EVALS: &str = "evals.csv";
 pub const ITERATIONS: &str = "iterations.csv";
 /// A run's gradient-noise checkpoints.
 pub const NOISE: &str = "noise.csv";
+/// A run's curvature checkpoints.
+pub const CURVATURE: &str = "curvature.csv";
 /// A run's path in the landscape plane.
 pub const TRAJECTORY: &str = "trajectory.csv";
 /// Gradient directions along a run's path.
@@ -49,7 +52,7 @@ pub const WEIGHTS: &str = "weights.safetensors";
 /// A run's folder of weights at its noise checkpoints.
 pub const WEIGHTS_DIR: &str = "weights";
 /// Every record file a run folder may hold besides summary.json.
-pub const RECORDS: [&str; 5] = [EPOCHS, ITERATIONS, NOISE, TRAJECTORY, ARROWS];
+pub const RECORDS: [&str; 6] = [EPOCHS, ITERATIONS, NOISE, CURVATURE, TRAJECTORY, ARROWS];
 /// Which training examples came from which row of the source data.
 pub const SPLIT: &str = "split.csv";
 /// The mean and scale every feature (and a standardised target) was standardised with.

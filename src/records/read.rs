@@ -10,8 +10,8 @@ use super::verify::{damaged, read_verified};
 use crate::error::{Error, Result};
 use crate::plan::{self, Settings};
 use crate::schema::{
-    ArrowRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord, RunSummary,
-    TrajectoryRecord,
+    ArrowRecord, CurvatureRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord,
+    RunSummary, TrajectoryRecord,
 };
 use crate::spec::{Spec, SpecSource};
 use serde::de::DeserializeOwned;
@@ -49,6 +49,8 @@ pub struct RunRecords {
     pub iterations: Vec<IterationRecord>,
     /// noise.csv, when the run probed gradient noise.
     pub noise: Option<Vec<NoiseRecord>>,
+    /// curvature.csv, when the run took curvature checkpoints.
+    pub curvature: Option<Vec<CurvatureRecord>>,
     /// trajectory.csv, when the run recorded its path in the landscape plane.
     pub trajectory: Option<Vec<TrajectoryRecord>>,
     /// arrows.csv, when the run recorded gradient directions along its path.
@@ -129,6 +131,7 @@ pub fn read_run(dir: &Path) -> Result<RunRecords> {
         evals: record(dir, &contents, layout::EVALS)?,
         iterations: record(dir, &contents, layout::ITERATIONS)?.ok_or_else(|| missing(layout::ITERATIONS))?,
         noise: record(dir, &contents, layout::NOISE)?,
+        curvature: record(dir, &contents, layout::CURVATURE)?,
         trajectory: record(dir, &contents, layout::TRAJECTORY)?,
         arrows: record(dir, &contents, layout::ARROWS)?,
     })

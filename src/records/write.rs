@@ -9,7 +9,8 @@ use super::verify::{digest_folder, verify_run};
 use crate::error::{Error, Result};
 use crate::plan::RunConfig;
 use crate::schema::{
-    ArrowRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord, TrajectoryRecord,
+    ArrowRecord, CurvatureRecord, EpochRecord, EvalRecord, IterationRecord, LandscapeRecord, NoiseRecord,
+    TrajectoryRecord,
 };
 use crate::train::Recorder;
 use serde::Serialize;
@@ -26,6 +27,7 @@ pub struct RunWriter {
     epochs: csv::Writer<BufWriter<File>>,
     evals: csv::Writer<BufWriter<File>>,
     noise: Option<csv::Writer<BufWriter<File>>>,
+    curvature: Option<csv::Writer<BufWriter<File>>>,
 }
 
 impl RunWriter {
@@ -41,6 +43,7 @@ impl RunWriter {
             epochs: csv_writer(&partial.join(layout::EPOCHS))?,
             evals: csv_writer(&partial.join(layout::EVALS))?,
             noise: None,
+            curvature: None,
             partial,
             done,
         })
@@ -61,6 +64,9 @@ impl RunWriter {
         flush(&mut self.evals, &self.partial.join(layout::EVALS))?;
         if let Some(noise) = self.noise.as_mut() {
             flush(noise, &self.partial.join(layout::NOISE))?;
+        }
+        if let Some(curvature) = self.curvature.as_mut() {
+            flush(curvature, &self.partial.join(layout::CURVATURE))?;
         }
         Ok(ClosedRun { partial: self.partial, done: self.done, file, armed: true })
     }
@@ -159,6 +165,15 @@ impl Recorder for RunWriter {
         }
         let writer = self.noise.as_mut().expect("opened above");
         rows.iter().try_for_each(|row| writer.serialize(row).map_err(|e| csv_error(&path, e)))
+    }
+
+    fn curvature(&mut self, record: &CurvatureRecord) -> Result<()> {
+        let path = self.partial.join(layout::CURVATURE);
+        if self.curvature.is_none() {
+            self.curvature = Some(csv_writer(&path)?);
+        }
+        let writer = self.curvature.as_mut().expect("opened above");
+        writer.serialize(record).map_err(|e| csv_error(&path, e))
     }
 }
 

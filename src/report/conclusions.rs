@@ -1,8 +1,10 @@
 //! The conclusions section of the report (and of `analyze` on a terminal): warnings first, failed
 //! configurations, the target, the answer table, then one sentence per conclusion with the numbers and
-//! intervals it rests on. One list of blocks, rendered to Markdown, HTML and plain text.
+//! intervals it rests on (and the curvature ones when runs took curvature checkpoints). One list of blocks,
+//! rendered to Markdown, HTML and plain text.
 
 use super::table::{Table, escape};
+use crate::analysis::curvature_text;
 use crate::analysis::text::{self, capitalise, list, significant};
 use crate::analysis::{Analysis, Tuning};
 
@@ -51,6 +53,11 @@ fn blocks(a: &Analysis) -> Vec<Block> {
         text::generalisation(a),
         format!("{}.", capitalise(&text::critical_line(a))),
     ]));
+    if let Some(c) = &a.curvature {
+        out.push(Block::Paragraph("Curvature (curvature.csv):".into()));
+        out.push(Block::Bullets(curvature_text::lines(c)));
+        out.push(Block::Paragraph(curvature_text::METHOD.into()));
+    }
     out
 }
 

@@ -60,7 +60,7 @@ fn dropped(spec: &Spec) -> Vec<(&'static str, &'static str)> {
     let synthetic = ["generator", "samples", "features", "classes", "noise", "correlation"];
     let file = ["path", "labels", "label", "task"];
     let data: Vec<&'static str> = match d.source {
-        Source::Digits => synthetic.iter().chain(&file).copied().collect(),
+        Source::Digits => synthetic.iter().chain(&file[..3]).copied().collect(),
         Source::Csv => synthetic.iter().copied().chain(["labels"]).collect(),
         Source::Idx => synthetic.iter().copied().chain(["label", "task"]).collect(),
         Source::Synthetic => {

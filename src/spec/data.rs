@@ -20,7 +20,7 @@ pub struct DataSpec {
     /// csv column holding the label or regression target.
     #[serde(default = "default_label")]
     pub label: String,
-    /// csv only: classify or regress.
+    /// csv and digits: classify or regress (digits: the target is the digit's value).
     #[serde(default)]
     pub task: Task,
     /// Share of the examples held out for testing, in [0, 1).

@@ -4,6 +4,7 @@
 //! shape a spec has, one file a table. `README.md` documents every key.
 
 mod batch_size;
+mod curvature;
 mod data;
 mod defaults;
 mod locate;
@@ -16,6 +17,7 @@ mod sweep;
 mod training;
 
 pub use batch_size::BatchSize;
+pub use curvature::CurvatureSpec;
 pub use data::{DataSpec, Generator, Source, Task};
 pub use model::{Activation, Init, ModelSpec};
 pub use optimizer::{OptimizerName, SaveWeights, ScheduleName, VariantSpec};
@@ -50,6 +52,9 @@ pub struct Spec {
     /// Loss-landscape records.
     #[serde(default)]
     pub landscape: LandscapeSpec,
+    /// Curvature checkpoints (absent from spec.toml while off).
+    #[serde(default, skip_serializing_if = "CurvatureSpec::is_off")]
+    pub curvature: CurvatureSpec,
     /// Figures.
     #[serde(default)]
     pub plots: PlotsSpec,

@@ -188,9 +188,14 @@ mod tests {
 
     #[test]
     fn the_kernel_path_is_one_of_the_two_and_agrees_with_the_features() {
+        // `BATCHLAB_KERNELS=portable` (CI's second pass) forces the portable path on any CPU; the fast path
+        // is only ever chosen where the CPU has it.
         let (path, features) = machine();
         assert!(path == "portable" || path == "avx2+fma");
-        assert_eq!(path == "avx2+fma", features.contains("avx2") && features.contains("fma"));
+        if path == "avx2+fma" {
+            assert!(features.contains("avx2") && features.contains("fma"), "{features}");
+        }
+        assert!(features.contains("gemm"), "{features}");
     }
 
     #[test]

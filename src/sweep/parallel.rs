@@ -100,6 +100,7 @@ pub fn run(
                 snapshot_every: snapshot_every(settings, run),
                 stop_at: stop_target(settings),
                 probe_sizes: &plan.probe_sizes,
+                curvature: settings.curvature,
                 stop,
                 progress: &advance,
             };

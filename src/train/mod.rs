@@ -1,14 +1,17 @@
 //! One seeded training run: the epoch loop ([`run`](mod@run)), evaluation between epochs, gradient-noise
-//! checkpoints ([`noise`], scheduled by `checkpoints`) and parameter snapshots for the [`landscape`].
+//! checkpoints ([`noise`], scheduled by `checkpoints`), [`curvature`] checkpoints and parameter snapshots
+//! for the [`landscape`].
 //! Records go to a [`Recorder`]; this stage never touches paths (`records` decides where records go).
 
 mod checkpoints;
+pub mod curvature;
 pub mod evaluate;
 pub mod landscape;
 pub mod noise;
 pub mod order;
 mod run;
 
+pub use curvature::Step;
 pub use evaluate::{BLOWUP, StopTarget};
 pub use landscape::ParamPath;
 pub use run::train;
@@ -18,8 +21,8 @@ use crate::error::Result;
 use crate::nn::Mlp;
 use crate::nn::optim::Kind;
 use crate::nn::optim::schedule::Decay;
-use crate::plan::{NoisePlan, RunConfig, TrainingPlan};
-use crate::schema::{EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
+use crate::plan::{CurvaturePlan, NoisePlan, RunConfig, TrainingPlan};
+use crate::schema::{CurvatureRecord, EpochRecord, EvalRecord, IterationRecord, NoiseRecord, RunSummary};
 use std::sync::atomic::AtomicBool;
 
 /// Where a run's records go.
@@ -33,6 +36,10 @@ pub trait Recorder {
     /// Called at every evaluation of the whole training and test sets (before training, on the
     /// schedule in updates, at every epoch end). Ignored unless a recorder keeps them.
     fn eval(&mut self, _record: &EvalRecord) -> Result<()> {
+        Ok(())
+    }
+    /// Called at every curvature checkpoint. Ignored unless a recorder keeps them.
+    fn curvature(&mut self, _record: &CurvatureRecord) -> Result<()> {
         Ok(())
     }
     /// Called with the network's weights as a safetensors file after `epoch` epochs, at a noise
@@ -83,6 +90,8 @@ pub struct Context<'a> {
     pub noise: &'a NoisePlan,
     /// Batch sizes to probe at checkpoints; empty means the run's own batch size.
     pub probe_sizes: &'a [usize],
+    /// Curvature checkpoints, when on.
+    pub curvature: Option<CurvaturePlan>,
     /// Updates between parameter snapshots for the landscape; 0 records none.
     pub snapshot_every: u64,
     /// The target to stop at (`analysis.stop_at_target`), when there is one.

@@ -3,9 +3,11 @@
 //! (between epochs and on a schedule in updates), weights and landscape snapshots.
 
 use super::checkpoints::Probes;
+use super::curvature::{Checkpoints, Step};
 use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::Result;
+use crate::nn::curvature::OptimizerKind;
 use crate::nn::optim::batches::BatchSchedule;
 use crate::nn::optim::schedule::Position;
 use crate::nn::optim::{Kind, Optimizer};
@@ -52,8 +54,9 @@ struct State<'a> {
     order: Vec<usize>,
     clock: Seconds,
     updates: u64,
-    /// Updates made before the current epoch began.
+    /// Updates made and examples seen before the current epoch began.
     epoch_start_updates: u64,
+    epoch_start_examples: u64,
     examples_seen: u64,
     path: ParamPath,
     schedule: EvalSchedule,
@@ -65,11 +68,12 @@ struct State<'a> {
 pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) -> Result<Outcome> {
     let mut state = State::new(run, ctx);
     let mut probes = Probes::new(run, ctx);
+    let mut curvature = Checkpoints::new(run, ctx);
     let (mut last, start) = state.evaluate_epoch(0, &StepStats::default());
     state.initial_loss = start.train_loss;
     recorder.epoch(&last)?;
     recorder.eval(&start)?;
-    probes.maybe(ctx, &state.params, &state.optimizer, (0, 0), recorder)?;
+    state.checkpoints(&mut probes, &mut curvature, 0, None, recorder)?;
     state.snapshot();
     let mut epochs_completed = 0;
     let mut stop = state.verdict(&start);
@@ -99,12 +103,14 @@ pub fn train(run: &RunConfig, ctx: &Context<'_>, recorder: &mut dyn Recorder) ->
         recorder.epoch(&last)?;
         recorder.eval(&eval)?;
         epochs_completed = epoch;
-        probes.maybe(ctx, &state.params, &state.optimizer, (epoch, state.updates), recorder)?;
+        state.checkpoints(&mut probes, &mut curvature, epoch, None, recorder)?;
     }
     if stop == Some(Stop::Target) {
         // Inside an epoch the checkpoint carries that epoch's 1-based number, as iterations.csv does.
-        let epoch = epochs_completed + u64::from(state.updates > state.epoch_start_updates);
-        probes.at_stop(ctx, &state.params, &state.optimizer, (epoch, state.updates), recorder)?;
+        let inside = state.updates > state.epoch_start_updates;
+        let seen = state.examples_seen - state.epoch_start_examples;
+        let epoch = epochs_completed + u64::from(inside);
+        state.checkpoints(&mut probes, &mut curvature, epoch, Some((epochs_completed, seen)), recorder)?;
     }
     state.snapshot();
     Ok(Outcome {
@@ -143,6 +149,7 @@ impl<'a> State<'a> {
             clock: 0.0,
             updates: 0,
             epoch_start_updates: 0,
+            epoch_start_examples: 0,
             examples_seen: 0,
             path: ParamPath::default(),
             schedule: EvalSchedule::new(ctx.training.eval_every, ctx.training.eval_per_doubling),
@@ -169,6 +176,7 @@ impl<'a> State<'a> {
         super::order::epoch_order(ctx.seed, run.repeat, epoch, ctx.training.shuffle, &mut self.order);
         let (b, updates) = self.epoch_shape(epoch);
         self.epoch_start_updates = self.updates;
+        self.epoch_start_examples = self.examples_seen;
         let mut stats = StepStats::default();
         if let Some(online) = self.online.as_mut() {
             online.reset();
@@ -240,6 +248,49 @@ impl<'a> State<'a> {
             self.optimizer.step_observing(&mut self.params, &self.grad, &self.previous, learning_rate, t);
         std::mem::swap(&mut self.grad, &mut self.previous);
         (loss, dot, gg)
+    }
+
+    /// The noise and curvature checkpoints due after `epoch` epochs, or, at a target stop, the ones there
+    /// (`stopped`: complete epochs and examples seen of the next), with the optimiser as it stands: its
+    /// preconditioner and the scheduled rate of the next update.
+    fn checkpoints(
+        &self,
+        probes: &mut Probes,
+        curvature: &mut Checkpoints,
+        epoch: u64,
+        stopped: Option<(u64, u64)>,
+        recorder: &mut dyn Recorder,
+    ) -> Result<()> {
+        let (ctx, at) = (self.ctx, (epoch, self.updates));
+        let (params, optimizer) = (&self.params, &self.optimizer);
+        match stopped {
+            None => probes.maybe(ctx, params, optimizer, at, recorder)?,
+            Some(_) => probes.at_stop(ctx, params, optimizer, at, recorder)?,
+        };
+        if ctx.curvature.is_none() {
+            return Ok(());
+        }
+        let (complete, seen) = stopped.unwrap_or((epoch, 0));
+        let next = Position::new(complete, seen, self.order.len() as u64);
+        let preconditioner: Option<Vec<f64>> = optimizer.preconditioner().map(|p| p.map(f64::from).collect());
+        let o = &self.run.optimizer;
+        let step = Step {
+            kind: match o.kind {
+                Kind::Sgd => OptimizerKind::Sgd,
+                Kind::Adam => OptimizerKind::Adam,
+                Kind::AdamW => OptimizerKind::AdamW,
+                Kind::RmsProp => OptimizerKind::RmsProp,
+            },
+            learning_rate: self.run.schedule.learning_rate(self.run.learning_rate, next),
+            momentum: o.momentum,
+            beta1: o.beta1,
+            preconditioner: preconditioner.as_deref(),
+        };
+        match stopped {
+            None => curvature.maybe(ctx, params, at, step, recorder)?,
+            Some(_) => curvature.at_stop(ctx, params, at, step, recorder)?,
+        };
+        Ok(())
     }
 
     /// Records the parameters for the landscape, once per update count.

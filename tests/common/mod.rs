@@ -99,8 +99,15 @@ pub const NOISE_COLUMNS: &[&str] = &[
 ];
 
 /// Columns that measure time: the only ones allowed to differ between two runs of one spec.
-pub const TIME_COLUMNS: &[&str] =
-    &["wall_s", "train_time_s", "eval_time_s", "probe_time_s", "examples_per_s", "seconds_to_target"];
+pub const TIME_COLUMNS: &[&str] = &[
+    "wall_s",
+    "train_time_s",
+    "eval_time_s",
+    "probe_time_s",
+    "curvature_time_s",
+    "examples_per_s",
+    "seconds_to_target",
+];
 
 /// A temporary folder that is the working directory of every command a test runs.
 pub struct Workdir {
