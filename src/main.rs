@@ -102,7 +102,9 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         signal::rendering(&output);
         Some(report::plot(&output, None)?)
     } else {
-        report::analyze(&output)?.0.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        for (variant, analysis) in report::analyze(&output)?.0 {
+            analysis.warnings.iter().for_each(|w| eprintln!("warning: {}{w}", variant_prefix(&variant)));
+        }
         None
     };
     plotted.iter().flat_map(|p| &p.warnings).for_each(|w| eprintln!("warning: {w}"));
@@ -208,13 +210,23 @@ fn merge(args: &MergeArgs) -> anyhow::Result<()> {
 }
 
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let (analysis, files) = report::analyze(&args.dir)?;
-    analysis.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
-    print!("{}", report::conclusions::terminal(&analysis));
+    let (analyses, files) = report::analyze(&args.dir)?;
+    for (variant, analysis) in &analyses {
+        analysis.warnings.iter().for_each(|w| eprintln!("warning: {}{w}", variant_prefix(variant)));
+        if !variant.is_empty() {
+            println!("variant {variant}:");
+        }
+        print!("{}", report::conclusions::terminal(analysis));
+    }
     for file in &files {
         println!("{}", file.display());
     }
     Ok(())
+}
+
+/// "name: " before a variant's warnings; nothing without variants.
+fn variant_prefix(variant: &str) -> String {
+    if variant.is_empty() { String::new() } else { format!("{variant}: ") }
 }
 
 fn bench(args: &BenchArgs) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ pub mod curvature;
 pub mod curvature_text;
 pub mod failure;
 pub mod learning_rate;
+pub mod rate_scaling;
 pub mod run;
 pub mod smoothness;
 pub mod stats;
@@ -28,6 +29,7 @@ pub use critical::{Critical, Fit};
 pub use curvature::CurvatureAnalysis;
 pub use failure::FailedConfig;
 pub use learning_rate::{Choice, Tuning};
+pub use rate_scaling::RateScaling;
 pub use run::RunAnalysis;
 pub use target::Target;
 
@@ -61,6 +63,9 @@ pub struct Analysis {
     pub generalisation: Comparison,
     /// The critical batch size.
     pub critical: Critical,
+    /// How the best learning rate follows the batch size.
+    #[serde(default)]
+    pub rate_scaling: Option<RateScaling>,
     /// Sharpness and the edge of stability, when runs took curvature checkpoints.
     #[serde(default)]
     pub curvature: Option<CurvatureAnalysis>,
@@ -106,6 +111,7 @@ pub fn analyze(results: &Results) -> Analysis {
         generalisation: compare_over(&batch_sizes, &runs, |r| r.gap_at_target, gap_margin),
         critical: critical::critical(&batch_sizes, &runs, settings.seed ^ BOOTSTRAP_STREAM),
         curvature: curvature::analyze(&results.runs, &runs, &batch_sizes),
+        rate_scaling: Some(rate_scaling::rate_scaling(&batch_sizes, &runs)),
         failed_runs: runs.iter().filter(|r| r.failed).count(),
         target,
         batch_sizes,

@@ -13,6 +13,7 @@
 //! <output>/landscape/rep<r>.csv       the loss grid of repeat r
 //! <output>/split.csv, standardization.csv, order/rep<r>.csv   what another framework needs to replay a run
 //! <output>/analysis.json, analysis.csv, analysis_runs.csv
+//! <output>/variants/<name>/           with sweep.variants: each variant's analysis, figures and reports
 //! <output>/figures/<name>.svg|png, report.md, report.html
 //! ```
 
@@ -59,6 +60,8 @@ pub const SPLIT: &str = "split.csv";
 pub const STANDARDIZATION: &str = "standardization.csv";
 /// Folder of the example orders, one file per repeat (`training.record_order`).
 pub const ORDER: &str = "order";
+/// Folder of the per-variant analyses, figures and reports (`sweep.variants`).
+pub const VARIANTS: &str = "variants";
 /// The analysis, whole.
 pub const ANALYSIS_JSON: &str = "analysis.json";
 /// The analysis, one row per batch size.

@@ -3,7 +3,7 @@
 //! and replacing a spec's results, which removes every file batchlab writes there and only those.
 
 use super::claim;
-use super::layout::{self, FIGURES, LANDSCAPE, ORDER, RUNS, SPEC, SPEC_MARK};
+use super::layout::{self, FIGURES, LANDSCAPE, ORDER, RUNS, SPEC, SPEC_MARK, VARIANTS};
 use crate::error::{Error, Result};
 use std::fs;
 use std::io::ErrorKind;
@@ -57,12 +57,12 @@ pub fn create_output(output: &Path) -> Result<()> {
         .map_err(|e| Error::Refused(format!("cannot create the results folder {}: {e}", output.display())))
 }
 
-/// Files batchlab writes at the top of a results folder (spec.toml aside, which is rewritten).
-const WRITTEN: [&str; 9] = [
-    layout::SUMMARY,
-    layout::CLASSES,
-    layout::SPLIT,
-    layout::STANDARDIZATION,
+/// Files batchlab writes at the top of a results folder (spec.toml aside, which is rewritten), besides
+/// the derived ones.
+const WRITTEN: [&str; 4] = [layout::SUMMARY, layout::CLASSES, layout::SPLIT, layout::STANDARDIZATION];
+
+/// Files `plot` and `analyze` write into a results folder and into each variant's folder.
+const DERIVED: [&str; 5] = [
     layout::ANALYSIS_JSON,
     layout::ANALYSIS_CSV,
     layout::ANALYSIS_RUNS_CSV,
@@ -70,9 +70,9 @@ const WRITTEN: [&str; 9] = [
     layout::REPORT_HTML,
 ];
 
-/// Removes the results of a replaced spec: runs, loss grids, summary, analysis, report and figures, the
-/// replay files (split, standardisation, orders), and the temporary files of interrupted writes; a user's own files stay. Refused while another process
-/// writes there.
+/// Removes the results of a replaced spec: runs, loss grids, summary, analysis, report and figures (the
+/// variants' too), the replay files (split, standardisation, orders), and the temporary files of
+/// interrupted writes; a user's own files stay. Refused while another process writes there.
 pub fn remove_results(output: &Path) -> Result<()> {
     if let Some(h) = claim::live_holder(output) {
         return Err(Error::Refused(format!(
@@ -86,13 +86,27 @@ pub fn remove_results(output: &Path) -> Result<()> {
     }
     remove_runs(&output.join(RUNS))?;
     remove_matching(&output.join(LANDSCAPE), |n| n.starts_with("rep") && n.ends_with(".csv"))?;
-    remove_matching(&output.join(FIGURES), |n| n.ends_with(".svg") || n.ends_with(".png"))?;
+    remove_derived(output)?;
+    if let Ok(entries) = fs::read_dir(output.join(VARIANTS)) {
+        for variant in entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            remove_derived(&variant)?;
+            let _ = fs::remove_dir(&variant);
+        }
+    }
     remove_matching(&output.join(ORDER), |n| n.starts_with("rep") && n.ends_with(".csv"))?;
     remove_matching(output, |n| WRITTEN.contains(&n))?;
-    for dir in [LANDSCAPE, FIGURES, RUNS, ORDER] {
+    for dir in [LANDSCAPE, RUNS, ORDER, VARIANTS] {
         let _ = fs::remove_dir(output.join(dir)); // only when empty: a user's file keeps its folder
     }
     Ok(())
+}
+
+/// Removes what `plot` and `analyze` wrote into `dir` (the results folder, or a variant's folder): the
+/// figures, the analysis and the reports.
+fn remove_derived(dir: &Path) -> Result<()> {
+    remove_matching(&dir.join(FIGURES), |n| n.ends_with(".svg") || n.ends_with(".png"))?;
+    let _ = fs::remove_dir(dir.join(FIGURES)); // only when empty: a user's file keeps its folder
+    remove_matching(dir, |n| DERIVED.contains(&n))
 }
 
 /// Removes the run folders under `runs` and the hidden files beside them (partial runs, stale claims).

@@ -53,6 +53,17 @@ fn blocks(a: &Analysis) -> Vec<Block> {
         text::generalisation(a),
         format!("{}.", capitalise(&text::critical_line(a))),
     ]));
+    if let Some(scaling) = &a.rate_scaling {
+        use crate::analysis::rate_scaling;
+        if let Some(line) = rate_scaling::sentence(scaling) {
+            out.push(Block::Paragraph(line));
+        }
+        if scaling.exponent.is_some() {
+            let mut t = Table::new(&rate_scaling::COLUMNS);
+            rate_scaling::rows(scaling).into_iter().for_each(|r| t.push(r));
+            out.push(Block::Table(t));
+        }
+    }
     if let Some(c) = &a.curvature {
         out.push(Block::Paragraph("Curvature (curvature.csv):".into()));
         out.push(Block::Bullets(curvature_text::lines(c)));

@@ -7,6 +7,7 @@ pub mod document;
 pub mod spec_view;
 pub mod summary;
 pub mod table;
+pub mod variants;
 
 pub use table::Table;
 
@@ -35,16 +36,49 @@ pub struct PlotReport {
 
 /// Reads the results folder `dir`, renders its figures into `dir/figures/` and writes report.md and
 /// report.html into `dir`, every file atomically. `plots` overrides the `[plots]` table of the saved spec.
+/// With `sweep.variants`, each variant gets all of that in `variants/<name>/` and the top report compares
+/// them.
 pub fn plot(dir: &Path, plots: Option<&PlotsSpec>) -> Result<PlotReport> {
     let results = records::read_results(dir)?;
     let plots = plots.cloned().unwrap_or_else(|| results.settings.plots.clone());
+    let names = variants::names(&results);
+    if names.is_empty() {
+        return Ok(plot_one(&results, &plots, dir)?.0);
+    }
     let started = Instant::now();
-    let analysis = analysis::analyze(&results);
-    let rendered = figures::render(&results, &plots, &analysis)?;
-    let classes = records::read_classes(dir)?;
+    let mut whole = PlotReport {
+        files: Vec::new(),
+        figures: Vec::new(),
+        skipped: Vec::new(),
+        render_s: 0.0,
+        warnings: Vec::new(),
+    };
+    let mut analyses = Vec::new();
+    for name in &names {
+        let (report, analysis) = plot_one(&variants::only(&results, name), &plots, dir)?;
+        whole.files.extend(report.files);
+        whole.figures.extend(report.figures.iter().map(|f| format!("{name}/{f}")));
+        whole.skipped.extend(report.skipped.into_iter().map(|(f, why)| (format!("{name}/{f}"), why)));
+        whole.warnings.extend(report.warnings.iter().map(|w| format!("{name}: {w}")));
+        analyses.push(analysis);
+    }
+    let (markdown, html) = variant_documents(&results, &names, &analyses);
+    whole.files.extend(records::write_reports(dir, &markdown, &html)?);
+    whole.render_s = started.elapsed().as_secs_f64();
+    Ok(whole)
+}
+
+/// The analysis, figures and reports of `results` (one variant's runs, or every run), written into
+/// `results.dir`; `root` is the results folder (classes.csv).
+fn plot_one(results: &Results, plots: &PlotsSpec, root: &Path) -> Result<(PlotReport, Analysis)> {
+    let dir = results.dir.as_path();
+    let started = Instant::now();
+    let analysis = analysis::analyze(results);
+    let rendered = figures::render(results, plots, &analysis)?;
+    let classes = records::read_classes(root)?;
     let extras = document::Extras { rendered: &rendered, classes: &classes };
-    let markdown = document::markdown(&results, &extras, &analysis);
-    let html = document::html(&results, &extras, &analysis);
+    let markdown = document::markdown(results, &extras, &analysis);
+    let html = document::html(results, &extras, &analysis);
     let render_s = started.elapsed().as_secs_f64();
     let mut files = write_analysis(dir, &analysis)?;
     let svg = plots.formats.contains(&Format::Svg);
@@ -58,13 +92,60 @@ pub fn plot(dir: &Path, plots: Option<&PlotsSpec>) -> Result<PlotReport> {
     }
     files.extend(records::write_reports(dir, &markdown, &html)?);
     let names = rendered.figures.iter().map(|f| f.name.clone()).collect();
-    Ok(PlotReport {
+    let report = PlotReport {
         files,
         figures: names,
         skipped: rendered.skipped,
         render_s,
         warnings: analysis.warnings.clone(),
-    })
+    };
+    Ok((report, analysis))
+}
+
+/// report.md and report.html of a sweep with variants: the comparison of every variant with the first.
+fn variant_documents(results: &Results, names: &[String], analyses: &[Analysis]) -> (String, String) {
+    let updates = |id: &str| {
+        results.runs.iter().find(|r| r.file.config.id == id).map_or(f64::NAN, |r| r.summary().updates as f64)
+    };
+    let tables: Vec<(String, Table, String)> = names
+        .iter()
+        .zip(analyses)
+        .skip(1)
+        .map(|(name, a)| {
+            let shared = variants::compare(&analyses[0], a, &updates);
+            let updates = variants::updates_line(&names[0], name, &shared);
+            (format!("{name} against {}", names[0]), variants::table(&names[0], name, &shared), updates)
+        })
+        .collect();
+    let settings = &results.settings;
+    let description = settings.description.as_deref().map_or(String::new(), |d| format!("{d}\n\n"));
+    let spec = spec_view::applicable(&results.spec_text, settings.provenance());
+    let markdown = format!(
+        "# {}\n\n{description}{}\n## Spec as run\n\n```toml\n{}\n```\n",
+        settings.name,
+        variants::markdown(names, &tables),
+        spec.trim_end()
+    );
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n</head>\n<body>\n<h1>{0}</h1>\n",
+        table::escape(&settings.name)
+    );
+    for (name, _) in names.iter().zip(analyses) {
+        html.push_str(&format!("<p><a href=\"variants/{0}/report.html\">{0}</a></p>\n", table::escape(name)));
+    }
+    for (title, t, updates) in &tables {
+        html.push_str(&format!(
+            "<h2>{}</h2>\n{}<p>{}</p>\n",
+            table::escape(title),
+            t.html(),
+            table::escape(updates)
+        ));
+    }
+    html.push_str(&format!(
+        "<h2>Spec as run</h2>\n<pre><code>{}</code></pre>\n</body>\n</html>\n",
+        table::escape(&spec)
+    ));
+    (markdown, html)
 }
 
 /// The `[plots]` of the results folder `dir` with `overrides` (`plots.KEY=VALUE`, as `--set`) applied and
@@ -87,12 +168,24 @@ pub fn plots_with(dir: &Path, overrides: &[String]) -> Result<PlotsSpec> {
 }
 
 /// `analyze`: reads the results folder `dir`, analyses it and writes analysis.json, analysis.csv (one row
-/// per batch size) and analysis_runs.csv (one row per run) into it; no figures.
-pub fn analyze(dir: &Path) -> Result<(Analysis, Vec<PathBuf>)> {
+/// per batch size) and analysis_runs.csv (one row per run) into it; no figures. With `sweep.variants`, one
+/// analysis per variant (named), in `variants/<name>/`.
+pub fn analyze(dir: &Path) -> Result<(Vec<(String, Analysis)>, Vec<PathBuf>)> {
     let results: Results = records::read_results(dir)?;
-    let analysis = analysis::analyze(&results);
-    let files = write_analysis(dir, &analysis)?;
-    Ok((analysis, files))
+    let names = variants::names(&results);
+    if names.is_empty() {
+        let analysis = analysis::analyze(&results);
+        let files = write_analysis(dir, &analysis)?;
+        return Ok((vec![(String::new(), analysis)], files));
+    }
+    let (mut analyses, mut files) = (Vec::new(), Vec::new());
+    for name in names {
+        let only = variants::only(&results, &name);
+        let analysis = analysis::analyze(&only);
+        files.extend(write_analysis(&only.dir, &analysis)?);
+        analyses.push((name, analysis));
+    }
+    Ok((analyses, files))
 }
 
 fn write_analysis(dir: &Path, analysis: &Analysis) -> Result<Vec<PathBuf>> {
