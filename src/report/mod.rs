@@ -167,10 +167,13 @@ pub fn plots_with(dir: &Path, overrides: &[String]) -> Result<PlotsSpec> {
     Ok(crate::plan::check(&spec, &source)?.plots)
 }
 
+/// An analysis and the variant it is of (empty without variants).
+pub type Named = (String, Analysis);
+
 /// `analyze`: reads the results folder `dir`, analyses it and writes analysis.json, analysis.csv (one row
 /// per batch size) and analysis_runs.csv (one row per run) into it; no figures. With `sweep.variants`, one
 /// analysis per variant (named), in `variants/<name>/`.
-pub fn analyze(dir: &Path) -> Result<(Vec<(String, Analysis)>, Vec<PathBuf>)> {
+pub fn analyze(dir: &Path) -> Result<(Vec<Named>, Vec<PathBuf>)> {
     let results: Results = records::read_results(dir)?;
     let names = variants::names(&results);
     if names.is_empty() {
