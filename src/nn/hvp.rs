@@ -138,7 +138,7 @@ impl FullLoss<'_> {
     }
 }
 
-fn accumulate(out: &mut [f64], chunk: &[f32], weight: f64) {
+pub(super) fn accumulate(out: &mut [f64], chunk: &[f32], weight: f64) {
     out.iter_mut().zip(chunk).for_each(|(o, &c)| *o += weight * f64::from(c));
 }
 
@@ -188,7 +188,7 @@ fn r_output(net: &Mlp, ws: &mut HvpWorkspace, b: usize) {
 }
 
 /// out = scale (diag(p) - p p^T) r with p = softmax(logits), computed stably from the largest logit.
-fn softmax_jacobian_times(logits: &[f32], r: &[f32], scale: f32, out: &mut [f32]) {
+pub(super) fn softmax_jacobian_times(logits: &[f32], r: &[f32], scale: f32, out: &mut [f32]) {
     let max = logits.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z));
     let mut sum = 0.0f32;
     for (p, &z) in out.iter_mut().zip(logits) {
@@ -232,7 +232,13 @@ fn r_backward(net: &Mlp, params: &[f32], ws: &mut HvpWorkspace, b: usize) {
 }
 
 /// out += f''(z) R{z} e = (f''/f')(a) R{z} delta, since delta = f'(z) e.
-fn add_curvature_term(activation: Activation, a: &[f32], delta: &[f32], rz: &[f32], out: &mut [f32]) {
+pub(super) fn add_curvature_term(
+    activation: Activation,
+    a: &[f32],
+    delta: &[f32],
+    rz: &[f32],
+    out: &mut [f32],
+) {
     let terms = out.iter_mut().zip(a).zip(delta).zip(rz);
     match activation {
         Activation::Relu => {}
@@ -242,6 +248,13 @@ fn add_curvature_term(activation: Activation, a: &[f32], delta: &[f32], rz: &[f3
 }
 
 /// c = a . b + beta c, c being `rows x cols`.
-fn gemm(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>, beta: f32, c: &mut [f32], rows: usize, cols: usize) {
+pub(super) fn gemm(
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    c: &mut [f32],
+    rows: usize,
+    cols: usize,
+) {
     general_mat_mul(1.0, &a, &b, beta, &mut view_mut(c, rows, cols));
 }

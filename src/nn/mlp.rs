@@ -238,7 +238,7 @@ impl Mlp {
 pub const GEMM_MIN_ROWS: usize = 16;
 
 /// out = input . W + bias, for `b` rows.
-fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]) {
+pub(super) fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]) {
     match layer.b(params) {
         Some(bias) => out.chunks_exact_mut(layer.fan_out).for_each(|row| row.copy_from_slice(bias)),
         None => out.fill(0.0),
@@ -252,7 +252,7 @@ fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out: &mut [f32]
 }
 
 /// dW = input^T . delta and db = column sums of delta, written into `grad`.
-fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: usize, grad: &mut [f32]) {
+pub(super) fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: usize, grad: &mut [f32]) {
     let gw = &mut grad[layer.weights..layer.weights + layer.fan_in * layer.fan_out];
     if b < GEMM_MIN_ROWS {
         kernels::weight_gradient_rows(input, delta, layer.fan_in, layer.fan_out, gw);
@@ -271,7 +271,7 @@ fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: usize, grad: 
 }
 
 /// prev = delta . W^T (the error reaching the layer's input, before the activation derivative).
-fn propagate(layer: &Layer, params: &[f32], delta: &[f32], b: usize, prev: &mut [f32]) {
+pub(super) fn propagate(layer: &Layer, params: &[f32], delta: &[f32], b: usize, prev: &mut [f32]) {
     if b < GEMM_MIN_ROWS {
         return kernels::propagate_rows(delta, layer.w(params), layer.fan_in, layer.fan_out, prev);
     }
@@ -280,7 +280,7 @@ fn propagate(layer: &Layer, params: &[f32], delta: &[f32], b: usize, prev: &mut 
     general_mat_mul(1.0, &d, &w.t(), 0.0, &mut view_mut(prev, b, layer.fan_in));
 }
 
-fn activate(activation: Activation, z: &mut [f32]) {
+pub(super) fn activate(activation: Activation, z: &mut [f32]) {
     match activation {
         Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
         Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
@@ -298,7 +298,7 @@ pub(super) fn derivative(activation: Activation, a: &[f32], delta: &mut [f32]) {
     }
 }
 
-fn squared_norm(v: &[f32]) -> f64 {
+pub(super) fn squared_norm(v: &[f32]) -> f64 {
     v.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
 }
 

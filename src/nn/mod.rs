@@ -7,6 +7,7 @@ mod init;
 pub mod kernels;
 mod loss;
 mod mlp;
+pub mod network;
 mod online;
 pub mod optim;
 mod preconditioned;
