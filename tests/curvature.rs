@@ -171,3 +171,41 @@ fn a_bad_curvature_key_is_refused_at_its_line_before_anything_runs() {
     typo.expect_code(2);
     assert!(typo.stderr.contains("iteration"), "{}", typo.stderr);
 }
+
+#[test]
+fn weights_saved_at_curvature_checkpoints_recompute_their_row() {
+    // Curvature every 2 epochs, noise every 3: the weights of each checkpoint of either kind are written
+    // once (epochs 0, 2, 3, 4 and the end, 5), and a run started from the epoch-2 weights measures at its
+    // own epoch 0 the sharpness the first run recorded at epoch 2 (from another random start, so within
+    // the power iteration's tolerance rather than to the bit).
+    let spec = blobs_spec(120, r#"["full"]"#, 5);
+    let spec = edit(&spec, "hidden = []", "hidden = [6]\nactivation = \"tanh\"");
+    let spec = edit(&spec, "every = 0", "every = 3");
+    let spec = edit(&spec, "learning_rate = 0.1", "learning_rate = 0.1\nsave_weights = \"checkpoints\"");
+    let w = Workdir::new();
+    w.write("spec.toml", format!("{spec}\n[curvature]\nevery = 2\ntolerance = 1e-9\niterations = 500\n"));
+    w.run(&["spec.toml", "-q"]).expect_success();
+    let run = w.run_dir("bs120-lr0.1-rep0");
+    let mut saved: Vec<String> = std::fs::read_dir(run.join("weights"))
+        .expect("weights folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    saved.sort();
+    let expected = ["epoch0", "epoch2", "epoch3", "epoch4", "epoch5"].map(|e| format!("{e}.safetensors"));
+    assert_eq!(saved, expected);
+    let last = std::fs::read(run.join("weights/epoch5.safetensors")).expect("last checkpoint");
+    assert!(last == std::fs::read(run.join("weights.safetensors")).expect("final weights"));
+
+    let recorded = read_csv(run.join("curvature.csv"));
+    assert_eq!(recorded.column("epoch"), ["0", "2", "4", "5"]);
+    let at_two = recorded.numbers("lambda_max")[1];
+    let from = run.join("weights/epoch2.safetensors");
+    let again =
+        edit(&spec, "hidden = [6]", &format!("hidden = [6]\ninit_from = {:?}", from.display().to_string()));
+    let again = edit(&again, &format!("output = \"{OUT}\""), "output = \"again\"");
+    w.write("again.toml", format!("{again}\n[curvature]\nevery = 2\ntolerance = 1e-9\niterations = 500\n"));
+    w.run(&["again.toml", "-q"]).expect_success();
+    let replayed = read_csv(w.path().join("again/runs/bs120-lr0.1-rep0/curvature.csv"));
+    let first = replayed.numbers("lambda_max")[0];
+    assert!((first / at_two - 1.0).abs() < 1e-4, "epoch-2 weights give {first}, the row says {at_two}");
+}

@@ -87,7 +87,9 @@ pub const METHOD: &str = "λ_max is the largest eigenvalue of the Hessian of the
      whole training set (no weight decay) at the checkpoint's weights, by power iteration on exact \
      Hessian-vector products from a seeded start (curvature.csv, with its iterations and convergence). The \
      stability threshold is the sharpness above which the run's step diverges on a quadratic: 2/lr for SGD, \
-     (2 + 2 momentum)/lr with momentum. Edge-of-stability verdicts take each repeat's mean of λ_max / \
+     (2 + 2 momentum)/lr with momentum; for Adam and AdamW it bounds the preconditioned sharpness \
+     λ_max(P^1/2 H P^1/2), P = 1/(sqrt(v_hat) + ε), at (2 + 2 β1)/((1 - β1) lr), 38/lr at β1 = 0.9 (Cohen \
+     et al. 2022), and for RMSprop at (2 + 2 momentum)/lr. Edge-of-stability verdicts take each repeat's mean of λ_max / \
      threshold over the checkpoints of the last quarter of training and a 95 % t interval over repeats; \
      \"settled\" needs the whole interval within 1 ± 0.1. Sharpness comparisons use each batch size's \
      chosen rate and pair repeats, as above, with a margin of 5 % of the mean sharpness.";

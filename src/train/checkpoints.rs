@@ -1,15 +1,14 @@
 //! When a run probes its gradient noise: before training, every `noise.every` epochs and at the end, each
-//! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan);
-//! with `training.save_weights = "checkpoints"` the weights are handed over there too.
+//! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan).
+//! Each entry point says whether it took one, so the run can hand over the weights of every checkpoint
+//! (noise or curvature) once.
 
 use super::noise::{self, Scratch};
 use super::{Context, Recorder};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nn::optim::Optimizer;
-use crate::nn::weights;
 use crate::plan::RunConfig;
 use crate::rng::{self, Purpose};
-use crate::spec::SaveWeights;
 
 /// The gradient-noise checkpoints of one run: before training, every `every` epochs, and at the end.
 pub(super) struct Probes {
@@ -49,9 +48,9 @@ impl Probes {
         optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if self.scratch.is_none() || !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
-            return Ok(());
+            return Ok(false);
         }
         self.take(ctx, params, optimizer, (epoch, update), recorder)
     }
@@ -65,9 +64,9 @@ impl Probes {
         optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if self.scratch.is_none() || self.last_update == Some(update) {
-            return Ok(());
+            return Ok(false);
         }
         self.take(ctx, params, optimizer, (epoch, update), recorder)
     }
@@ -79,8 +78,8 @@ impl Probes {
         optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
-    ) -> Result<()> {
-        let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
+    ) -> Result<bool> {
+        let Some(scratch) = self.scratch.as_mut() else { return Ok(false) };
         self.last_update = Some(update);
         let mut rng = rng::stream(
             ctx.seed,
@@ -104,10 +103,6 @@ impl Probes {
             scratch,
         );
         recorder.noise(&rows)?;
-        if ctx.training.save_weights == SaveWeights::Checkpoints {
-            let bytes = weights::encode(ctx.net, params).map_err(|e| Error::records("weights", e))?;
-            recorder.weights(Some(epoch), &bytes)?;
-        }
-        Ok(())
+        Ok(true)
     }
 }

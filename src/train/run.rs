@@ -6,14 +6,15 @@ use super::checkpoints::Probes;
 use super::curvature::{Checkpoints, Step};
 use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::nn::curvature::OptimizerKind;
 use crate::nn::optim::batches::BatchSchedule;
 use crate::nn::optim::schedule::Position;
 use crate::nn::optim::{Kind, Optimizer};
-use crate::nn::{CHUNK_ROWS, OnlineStep, Workspace};
+use crate::nn::{CHUNK_ROWS, OnlineStep, Workspace, weights};
 use crate::plan::{RunConfig, updates_per_epoch};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, Seconds};
+use crate::spec::SaveWeights;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -251,8 +252,8 @@ impl<'a> State<'a> {
     }
 
     /// The noise and curvature checkpoints due after `epoch` epochs, or, at a target stop, the ones there
-    /// (`stopped`: complete epochs and examples seen of the next), with the optimiser as it stands: its
-    /// preconditioner and the scheduled rate of the next update.
+    /// (`stopped`: complete epochs and examples seen of the next); with `training.save_weights =
+    /// "checkpoints"`, the weights of any checkpoint taken, once, exactly those the rows were computed at.
     fn checkpoints(
         &self,
         probes: &mut Probes,
@@ -263,13 +264,28 @@ impl<'a> State<'a> {
     ) -> Result<()> {
         let (ctx, at) = (self.ctx, (epoch, self.updates));
         let (params, optimizer) = (&self.params, &self.optimizer);
-        match stopped {
+        let probed = match stopped {
             None => probes.maybe(ctx, params, optimizer, at, recorder)?,
             Some(_) => probes.at_stop(ctx, params, optimizer, at, recorder)?,
         };
-        if ctx.curvature.is_none() {
-            return Ok(());
+        let measured = ctx.curvature.is_some() && self.curvature(curvature, epoch, stopped, recorder)?;
+        if (probed || measured) && ctx.training.save_weights == SaveWeights::Checkpoints {
+            let bytes = weights::encode(ctx.net, params).map_err(|e| Error::records("weights", e))?;
+            recorder.weights(Some(epoch), &bytes)?;
         }
+        Ok(())
+    }
+
+    /// The curvature checkpoint due at `epoch` (or at a target stop), with the optimiser as it stands: its
+    /// preconditioner and the scheduled rate of the next update. Whether one was taken.
+    fn curvature(
+        &self,
+        curvature: &mut Checkpoints,
+        epoch: u64,
+        stopped: Option<(u64, u64)>,
+        recorder: &mut dyn Recorder,
+    ) -> Result<bool> {
+        let (ctx, at, params, optimizer) = (self.ctx, (epoch, self.updates), &self.params, &self.optimizer);
         let (complete, seen) = stopped.unwrap_or((epoch, 0));
         let next = Position::new(complete, seen, self.order.len() as u64);
         let preconditioner: Option<Vec<f64>> = optimizer.preconditioner().map(|p| p.map(f64::from).collect());
@@ -287,10 +303,9 @@ impl<'a> State<'a> {
             preconditioner: preconditioner.as_deref(),
         };
         match stopped {
-            None => curvature.maybe(ctx, params, at, step, recorder)?,
-            Some(_) => curvature.at_stop(ctx, params, at, step, recorder)?,
-        };
-        Ok(())
+            None => curvature.maybe(ctx, params, at, step, recorder),
+            Some(_) => curvature.at_stop(ctx, params, at, step, recorder),
+        }
     }
 
     /// Records the parameters for the landscape, once per update count.
