@@ -1,12 +1,13 @@
 //! How the tuned learning rate follows the batch size: the exponent s of lr* ~ B^s over the batch sizes
 //! whose best rate is bracketed, next to the square-root rule (s = 1/2, Adam's SDE rule, Malladi et al.
 //! 2022) and the linear rule (s = 1, SGD's, Goyal et al. 2017). A best rate on a grid is known only to the
-//! grid's resolution and the noise over repeats, so the interval of s comes from the rates *tied* with the
-//! best at each batch size: the healthy rates whose paired difference from the best (in steps to the
-//! target, or in final training loss when the best was chosen by loss) has an interval that includes zero.
-//! Its ends are the least and the greatest least-squares slope through one tied rate per batch size; a
-//! slope is linear in the y values with weights x - mean x, so the extremes take the lowest or the highest
-//! tied rate of each batch size by the sign of that weight.
+//! grid's resolution and the noise over repeats. The rates *tied* with the best are the healthy ones whose
+//! paired difference from it (in steps to the target, or in final training loss when the best was chosen
+//! by loss) has an interval that includes zero; the optimum of a batch size then lies between the nearest
+//! tried rates beyond the tied ones on either side, which were measurably worse (or failed). The interval
+//! of s has as ends the least and the greatest least-squares slope through one rate per batch size from
+//! those ranges; a slope is linear in the y values with weights x - mean x, so the extremes take the
+//! lowest or the highest end of each range by the sign of that weight.
 
 use super::batch::BatchAnalysis;
 use super::learning_rate::{Choice, Tuning};
@@ -24,10 +25,10 @@ pub struct RatePoint {
     pub batch_size: usize,
     /// The chosen rate.
     pub best: f64,
-    /// The smallest rate tied with it.
-    pub tied_low: f64,
-    /// The largest rate tied with it.
-    pub tied_high: f64,
+    /// The low end of the range the optimum lies in: the largest rate tried below the tied ones.
+    pub optimum_low: f64,
+    /// The high end: the smallest rate tried above the tied ones.
+    pub optimum_high: f64,
 }
 
 /// The exponent of the best rate in the batch size.
@@ -37,7 +38,7 @@ pub struct RateScaling {
     pub points: Vec<RatePoint>,
     /// The least-squares slope of ln(best rate) on ln(B); `None` with fewer than [`MIN_POINTS`] points.
     pub exponent: Option<f64>,
-    /// The least slope through the tied rates.
+    /// The least slope through the ranges of the optima.
     pub low: Option<f64>,
     /// The greatest.
     pub high: Option<f64>,
@@ -58,8 +59,11 @@ pub fn rate_scaling(batches: &[BatchAnalysis], runs: &[RunAnalysis]) -> RateScal
         .map(|b| {
             let of_b: Vec<&RunAnalysis> = runs.iter().filter(|r| r.batch_size == b.batch_size).collect();
             let tied = tied_rates(&of_b, b.learning_rate, b.chosen_by);
-            let (tied_low, tied_high) = stats::min_max(&tied).unwrap_or((b.learning_rate, b.learning_rate));
-            RatePoint { batch_size: b.batch_size, best: b.learning_rate, tied_low, tied_high }
+            let (low, high) = stats::min_max(&tied).unwrap_or((b.learning_rate, b.learning_rate));
+            let tried = super::learning_rate::rates(&of_b);
+            let optimum_low = tried.iter().copied().filter(|&r| r < low).reduce(f64::max).unwrap_or(low);
+            let optimum_high = tried.iter().copied().filter(|&r| r > high).reduce(f64::min).unwrap_or(high);
+            RatePoint { batch_size: b.batch_size, best: b.learning_rate, optimum_low, optimum_high }
         })
         .collect();
     fit(points)
@@ -78,8 +82,8 @@ fn fit(points: Vec<RatePoint>) -> RateScaling {
         stats::weighted_line(&line).map(|l| l.slope)
     };
     let exponent = slope(&|i| points[i].best);
-    let low = slope(&|i| if x[i] > mean_x { points[i].tied_low } else { points[i].tied_high });
-    let high = slope(&|i| if x[i] > mean_x { points[i].tied_high } else { points[i].tied_low });
+    let low = slope(&|i| if x[i] > mean_x { points[i].optimum_low } else { points[i].optimum_high });
+    let high = slope(&|i| if x[i] > mean_x { points[i].optimum_high } else { points[i].optimum_low });
     RateScaling { points, exponent, low, high }
 }
 
@@ -129,8 +133,9 @@ pub fn sentence(s: &RateScaling) -> Option<String> {
     };
     let sizes: Vec<String> = s.points.iter().map(|p| p.batch_size.to_string()).collect();
     Some(format!(
-        "The best learning rate grew as B^{} over the batch sizes with a bracketed rate ({}); with the rates \
-         tied with the best at each batch size the exponent lies in [{}, {}]: {}, {}.",
+        "The best learning rate grew as B^{} over the batch sizes with a bracketed rate ({}); with each \
+         optimum anywhere between the nearest rates measurably worse than the best, the exponent lies in \
+         [{}, {}]: {}, {}.",
         significant(e),
         sizes.join(", "),
         significant(lo),
@@ -140,8 +145,8 @@ pub fn sentence(s: &RateScaling) -> Option<String> {
     ))
 }
 
-/// The points as table rows: batch size, best rate, the rates tied with it, and what the square-root
-/// rule predicts from the smallest batch size's best rate.
+/// The points as table rows: batch size, best rate, the range its optimum lies in, and what the
+/// square-root rule predicts from the smallest batch size's best rate.
 pub fn rows(s: &RateScaling) -> Vec<Vec<String>> {
     use super::text::significant;
     let Some(first) = s.points.first() else { return Vec::new() };
@@ -152,7 +157,7 @@ pub fn rows(s: &RateScaling) -> Vec<Vec<String>> {
             vec![
                 p.batch_size.to_string(),
                 significant(p.best),
-                format!("{} – {}", significant(p.tied_low), significant(p.tied_high)),
+                format!("{} – {}", significant(p.optimum_low), significant(p.optimum_high)),
                 significant(sqrt_rule),
             ]
         })
@@ -160,14 +165,14 @@ pub fn rows(s: &RateScaling) -> Vec<Vec<String>> {
 }
 
 /// The columns of [`rows`].
-pub const COLUMNS: [&str; 4] = ["batch size", "best lr", "rates tied with it", "√ rule from the smallest B"];
+pub const COLUMNS: [&str; 4] = ["batch size", "best lr", "optimum between", "√ rule from the smallest B"];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn point(b: usize, best: f64, lo: f64, hi: f64) -> RatePoint {
-        RatePoint { batch_size: b, best, tied_low: lo, tied_high: hi }
+        RatePoint { batch_size: b, best, optimum_low: lo, optimum_high: hi }
     }
 
     #[test]
@@ -200,9 +205,9 @@ mod tests {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for code in 0..27 {
             let pick = |i: usize| match (code / 3usize.pow(i as u32)) % 3 {
-                0 => pts[i].tied_low,
+                0 => pts[i].optimum_low,
                 1 => pts[i].best,
-                _ => pts[i].tied_high,
+                _ => pts[i].optimum_high,
             };
             let l: Vec<_> = (0..3).map(|i| ((pts[i].batch_size as f64).ln(), pick(i).ln(), 1.0)).collect();
             let slope = stats::weighted_line(&l).unwrap().slope;
