@@ -107,7 +107,7 @@ fn classes_line(classes: &[String]) -> Option<String> {
 
 /// Figures one per row at the full text width, so their text (2 % of the figure width) prints at about
 /// 10 pt on A4 or Letter; tables scroll rather than squeeze.
-const CSS: &str = "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #282828; }
+pub(super) const CSS: &str = "body { font-family: 'DejaVu Sans', sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #282828; }
 table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f2f2f2; }

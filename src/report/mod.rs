@@ -127,8 +127,9 @@ fn variant_documents(results: &Results, names: &[String], analyses: &[Analysis])
         spec.trim_end()
     );
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n</head>\n<body>\n<h1>{0}</h1>\n",
-        table::escape(&settings.name)
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n<style>\n{1}</style>\n</head>\n<body>\n<h1>{0}</h1>\n",
+        table::escape(&settings.name),
+        document::CSS
     );
     for (name, _) in names.iter().zip(analyses) {
         html.push_str(&format!("<p><a href=\"variants/{0}/report.html\">{0}</a></p>\n", table::escape(name)));
