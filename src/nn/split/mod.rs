@@ -20,8 +20,11 @@ use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-/// Flops (2 m k n) a block must have to be worth a helper: below it the hand-off and the second
-/// packing of the shared operand cost more than the block saves (`benches/split.rs`).
+/// Flops (2 m k n) a block must have to be worth a helper. Not tuned by a bench yet: a 4 Mflop block
+/// takes about 50 us at one core's SGEMM rate here (about 85 Gflop/s), against a few us to hand a block
+/// to a helper that is spinning and tens to wake a sleeping one, and each block packs the shared operand
+/// again. The digits network's largest product (1437 x 64 x 64 at full batch, 11.8 Mflop) makes two
+/// blocks; at B = 128 its products stay whole.
 pub const MIN_BLOCK_FLOPS: usize = 4_000_000;
 
 /// The most blocks one product is cut into.
@@ -89,7 +92,9 @@ pub fn product(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>, beta: f32, mut c:
         return general_mat_mul(1.0, &a, &b, beta, &mut c);
     }
     SPLIT.fetch_add(1, Ordering::Relaxed);
-    in_blocks(a, b, beta, c, lent + 1);
+    // As many blocks as the product is worth, not one per thread: on a machine busy with other work a
+    // helper may run slowly, and the caller takes over the blocks no helper has started.
+    in_blocks(a, b, beta, c, worth, lent);
     IDLE.fetch_add(lent as isize, Ordering::AcqRel);
 }
 
@@ -129,14 +134,15 @@ fn bounds(len: usize, align: usize, blocks: usize, i: usize) -> (usize, usize) {
     (cut(i), cut(i + 1))
 }
 
-/// c = a . b + beta c computed in `blocks` output blocks, one per thread (helpers from `pool`). Each
-/// block is the same call matrixmultiply would make for those rows or columns alone.
+/// c = a . b + beta c computed in `blocks` output blocks by this thread and up to `helpers` helper threads
+/// (`pool`). Each block is the same call matrixmultiply would make for those rows or columns alone.
 pub(crate) fn in_blocks(
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
     beta: f32,
     c: ArrayViewMut2<'_, f32>,
     blocks: usize,
+    helpers: usize,
 ) {
     let (axis, align) = axis_of(c.nrows());
     let len = c.len_of(axis);
@@ -159,5 +165,5 @@ pub(crate) fn in_blocks(
             general_mat_mul(1.0, &a, &b.slice(s![.., start..end]), beta, &mut c);
         }
     };
-    pool::run(blocks, &block);
+    pool::run(blocks, helpers, &block);
 }

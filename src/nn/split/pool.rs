@@ -54,12 +54,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Runs `block(0)`, ..., `block(blocks - 1)`: block 0 here, the others on helper threads (or here, for
-/// those no helper has taken when block 0 ends). Returns when every block has ended; a panic in any block
-/// is raised here.
-pub(super) fn run(blocks: usize, block: &(dyn Fn(usize) + Sync)) {
+/// Runs `block(0)`, ..., `block(blocks - 1)`: block 0 here, the others on helper threads (at least
+/// `helpers` of them exist) or here, for those no helper has started when this thread is free. Returns
+/// when every block has ended; a panic in any block is raised here.
+pub(super) fn run(blocks: usize, helpers: usize, block: &(dyn Fn(usize) + Sync)) {
     let queue = queue();
-    if blocks <= 1 || queue.spawn_helpers(blocks - 1) == 0 {
+    if blocks <= 1 || queue.spawn_helpers(helpers.min(blocks - 1)) == 0 {
         return (0..blocks).for_each(block);
     }
     let batch = Batch {

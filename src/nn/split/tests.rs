@@ -22,7 +22,7 @@ fn whole_and_split(
     let mut whole = c0.clone();
     general_mat_mul(1.0, &a, &b, beta, &mut whole);
     let mut split = c0.clone();
-    in_blocks(a, b, beta, split.view_mut(), blocks);
+    in_blocks(a, b, beta, split.view_mut(), blocks, blocks - 1);
     (whole, split)
 }
 
