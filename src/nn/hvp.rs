@@ -22,15 +22,14 @@
 //! an R-backward of four, less the terms the input layer does not need: 2.2 gradient passes in
 //! multiply-adds for the digits network (64 -> 64 -> 10), tending to 3 for deep ones; measured 2.3-2.4
 //! (`benches/curvature.rs`). Every matrix product goes
-//! through ndarray's `general_mat_mul` (matrixmultiply allocates its packing buffer inside each
-//! product, as in training); the pass itself allocates nothing.
+//! through `split::product` (ndarray's `general_mat_mul` on idle cores; matrixmultiply allocates its
+//! packing buffer inside each product, as in training); the pass itself allocates nothing.
 
 use super::mlp::{derivative, view, view_mut};
 use super::{Loss, Mlp, Workspace};
 use crate::data::Examples;
 use crate::spec::Activation;
 use ndarray::ArrayView2;
-use ndarray::linalg::general_mat_mul;
 
 /// Examples per chunk of a full-data pass: bounds memory, as for the full-batch gradient.
 pub const HVP_CHUNK: usize = 256;
@@ -256,5 +255,5 @@ pub(super) fn gemm(
     rows: usize,
     cols: usize,
 ) {
-    general_mat_mul(1.0, &a, &b, beta, &mut view_mut(c, rows, cols));
+    super::split::product(a, b, beta, view_mut(c, rows, cols));
 }

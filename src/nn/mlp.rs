@@ -1,12 +1,11 @@
 //! Forward and backward passes of the MLP into a preallocated [`Workspace`], so a training step never
 //! allocates. Activations are stored after the nonlinearity; its derivative is taken from them.
 
-use super::kernels;
 use super::loss::{self, BatchTargets};
 use super::{Layer, Loss, Mlp};
+use super::{kernels, split};
 use crate::data::{Examples, Targets};
 use crate::spec::Activation;
-use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Buffers for batches of up to `capacity` examples: the input rows, every layer's output and error.
@@ -248,7 +247,7 @@ pub(super) fn dense(layer: &Layer, params: &[f32], input: &[f32], b: usize, out:
     }
     let a = view(input, b, layer.fan_in);
     let w = view(layer.w(params), layer.fan_in, layer.fan_out);
-    general_mat_mul(1.0, &a, &w, 1.0, &mut view_mut(out, b, layer.fan_out));
+    split::product(a, w, 1.0, view_mut(out, b, layer.fan_out));
 }
 
 /// dW = input^T . delta and db = column sums of delta, written into `grad`.
@@ -259,7 +258,7 @@ pub(super) fn weight_gradient(layer: &Layer, input: &[f32], delta: &[f32], b: us
     } else {
         let a = view(input, b, layer.fan_in);
         let d = view(delta, b, layer.fan_out);
-        general_mat_mul(1.0, &a.t(), &d, 0.0, &mut view_mut(gw, layer.fan_in, layer.fan_out));
+        split::product(a.t(), d, 0.0, view_mut(gw, layer.fan_in, layer.fan_out));
     }
     if let Some(o) = layer.bias {
         let gb = &mut grad[o..o + layer.fan_out];
@@ -277,7 +276,7 @@ pub(super) fn propagate(layer: &Layer, params: &[f32], delta: &[f32], b: usize, 
     }
     let d = view(delta, b, layer.fan_out);
     let w = view(layer.w(params), layer.fan_in, layer.fan_out);
-    general_mat_mul(1.0, &d, &w.t(), 0.0, &mut view_mut(prev, b, layer.fan_in));
+    split::product(d, w.t(), 0.0, view_mut(prev, b, layer.fan_in));
 }
 
 pub(super) fn activate(activation: Activation, z: &mut [f32]) {

@@ -12,6 +12,7 @@ mod online;
 pub mod optim;
 mod preconditioned;
 mod sgd;
+pub mod split;
 pub mod weights;
 
 pub use hvp::{FullLoss, HVP_CHUNK, HvpWorkspace};

@@ -1,11 +1,13 @@
 //! The only rayon code: runs every configuration of a plan in parallel, longest first, each writing its
 //! own run folder the moment it ends (with the landscape on, once its repeat's landscape records are in
-//! it too). Every run is sequential inside, so no number depends on threads.
+//! it too). Every run is sequential inside; when fewer runs than threads remain, a run's large matrix
+//! products borrow the idle threads (`nn::split`), split over output blocks only, so no number depends on
+//! threads.
 
 use super::{fingerprint, memory};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::nn::{Loss, Mlp, initialize, weights};
+use crate::nn::{Loss, Mlp, initialize, split, weights};
 use crate::plan::footprint::{NetShape, RunShape, footprint};
 use crate::plan::{Plan, RunConfig, Settings};
 use crate::records::{self, ClosedRun, RunFile, RunWriter};
@@ -86,10 +88,13 @@ pub fn run(
     let mut order: Vec<&RunConfig> = runs.iter().collect();
     order.sort_by_key(|r| std::cmp::Reverse(cost(r, data.train.len())));
     let advance = |examples| progress.advance(examples);
+    // Threads without a run lend themselves to the running runs' matrix products (nn::split).
+    let _budget = split::Budget::lend(rayon::current_num_threads());
     let results: Vec<Result<Trained>> = order
         .par_iter()
         .with_max_len(1)
         .map(|run| {
+            let _busy = split::Busy::start();
             let ctx = Context {
                 net: &net,
                 data,
