@@ -7,9 +7,9 @@
 //! pass over 1,024 examples in a fixed shuffled order; criterion reports examples per second.
 
 use batchlab::data::{Examples, Targets};
+use batchlab::nn::Loss;
 use batchlab::nn::kernels;
 use batchlab::nn::network::{LayerSpec, Network, Padding, Shape, Workspace, initialize};
-use batchlab::nn::Loss;
 use batchlab::spec::{Activation, Init};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
@@ -41,7 +41,14 @@ fn synthetic(n: usize) -> Examples {
 }
 
 /// One SGD update on the examples `rows`.
-fn step(net: &Network, params: &mut [f32], ws: &mut Workspace, grad: &mut [f32], data: &Examples, rows: &[usize]) {
+fn step(
+    net: &Network,
+    params: &mut [f32],
+    ws: &mut Workspace,
+    grad: &mut [f32],
+    data: &Examples,
+    rows: &[usize],
+) {
     ws.load(data, rows);
     net.loss_and_gradient(params, ws, rows.len(), grad);
     kernels::axpy(-LEARNING_RATE, grad, params);
@@ -61,7 +68,8 @@ fn training(c: &mut Criterion) {
         group.throughput(Throughput::Elements(b as u64));
         group.bench_function(BenchmarkId::from_parameter(b), |bench| {
             let mut batches = order.chunks_exact(b).cycle();
-            bench.iter(|| step(&net, &mut params, &mut ws, &mut grad, &data, batches.next().expect("cycles")));
+            bench
+                .iter(|| step(&net, &mut params, &mut ws, &mut grad, &data, batches.next().expect("cycles")));
         });
         group.finish();
         let mut group = c.benchmark_group("cnn_epoch");
