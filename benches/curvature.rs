@@ -6,7 +6,7 @@
 //! `cargo bench --bench curvature`
 
 use batchlab::nn::curvature::{CurvatureSettings, measure};
-use batchlab::nn::{FullLoss, HvpWorkspace};
+use batchlab::nn::network::{FullLoss, HvpWorkspace};
 use batchlab::peers::{reference_data, reference_model, train_reference};
 use batchlab::rng::{Purpose, stream};
 use criterion::{Criterion, criterion_group, criterion_main};

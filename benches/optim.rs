@@ -6,8 +6,9 @@
 //!
 //! `cargo bench --bench optim`; compare the Adam and SGD lines of one sitting.
 
+use batchlab::nn::OnlineStep;
+use batchlab::nn::network::Workspace;
 use batchlab::nn::optim::{Kind, Optimizer, Settings};
-use batchlab::nn::{OnlineStep, Workspace};
 use batchlab::peers::{reference_data, reference_model};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -76,7 +77,8 @@ fn training_step(c: &mut Criterion) {
             });
         }
         if batch == 1 {
-            let (mut params, mut online, mut t) = (init.clone(), OnlineStep::new(&net), 0usize);
+            let (mut params, mut online, mut t) =
+                (init.clone(), OnlineStep::new(&net).expect("a dense network"), 0usize);
             group.bench_function(BenchmarkId::new("sgd_online", batch), |b| {
                 b.iter(|| {
                     if t == n {
@@ -84,9 +86,8 @@ fn training_step(c: &mut Criterion) {
                         params.copy_from_slice(&init);
                         online.reset();
                     }
-                    ws.load(&data.train, &order[t..t + 1]);
                     t += 1;
-                    black_box(online.step(&net, &mut params, &mut ws, 0.05, 0.0))
+                    black_box(online.step(&mut params, &data.train, order[t - 1], 0.05, 0.0))
                 })
             });
         }

@@ -5,7 +5,8 @@
 
 use crate::data::{self, Dataset, Examples, Targets};
 use crate::error::{DataError, Error, Result};
-use crate::nn::{Loss, Mlp};
+use crate::nn::Loss;
+use crate::nn::network::Network;
 use crate::plan::{NoisePlan, RunConfig, TrainingPlan, updates_per_epoch};
 use crate::report::Table;
 use crate::schema::{EpochRecord, IterationRecord, NoiseRecord, StandardizationRecord};
@@ -87,12 +88,13 @@ pub fn reference_data() -> Result<Dataset> {
         feature_names: table.feature_names,
         train_rows: split.train_idx,
         test_rows: split.test_idx,
+        image: Some([1, 8, 8]),
     })
 }
 
 /// The peers' network and its shared initial weights (W1, b1, W2, b2: our flat layout exactly).
-pub fn reference_model() -> Result<(Mlp, Vec<f32>)> {
-    let net = Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
+pub fn reference_model() -> Result<(Network, Vec<f32>)> {
+    let net = Network::mlp(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
     let blocks: serde_json::Map<String, serde_json::Value> = serde_json::from_str(INIT_JSON)
         .map_err(|e| DataError::file("data/peers/init_params.json", e.to_string()))?;
     let mut init = Vec::with_capacity(net.params);
@@ -126,7 +128,7 @@ impl Recorder for EpochsOnly {
 /// Trains the reference model at batch size `b` for `1 + epochs` epochs and returns the epoch records.
 pub fn train_reference(
     data: &Dataset,
-    net: &Mlp,
+    net: &Network,
     init: &[f32],
     b: usize,
     epochs: u64,
@@ -142,7 +144,7 @@ pub fn train_reference(
 /// records to `recorder`.
 pub fn train_single(
     data: &Dataset,
-    net: &Mlp,
+    net: &Network,
     init: &[f32],
     b: usize,
     training: &TrainingPlan,
@@ -227,9 +229,9 @@ pub fn run(sizes: &[(usize, u64)], repeats: u64) -> Result<Vec<BenchRow>> {
 
 /// Floating-point operations of one example's training step: forward, weight gradients, and the error
 /// sent back to every layer but the first (2 flops per multiply-add).
-pub fn flops_per_example(net: &Mlp) -> f64 {
+pub fn flops_per_example(net: &Network) -> f64 {
     let macs = net.forward_macs();
-    let first = net.layers[0].fan_in * net.layers[0].fan_out;
+    let first = net.parameter_layers().next().map_or(0, |l| l.fan_in * l.fan_out);
     2.0 * (3 * macs - first) as f64
 }
 
@@ -249,7 +251,7 @@ pub fn gemm_gflops(size: usize, repeats: usize) -> f64 {
 }
 
 /// Seconds of one noise checkpoint (full-batch pass with per-example norms, 32 probes of `b`).
-pub fn checkpoint_seconds(data: &Dataset, net: &Mlp, params: &[f32], b: usize) -> f64 {
+pub fn checkpoint_seconds(data: &Dataset, net: &Network, params: &[f32], b: usize) -> f64 {
     let mut scratch = noise::Scratch::new(net);
     let mut rng = crate::rng::stream(0, 0, crate::rng::Purpose::Init);
     let started = Instant::now();

@@ -5,9 +5,10 @@
 //! pins that count exactly, so any other allocation fails it.
 
 use batchlab::error::Result;
+use batchlab::nn::GEMM_MIN_ROWS;
+use batchlab::nn::network::Workspace;
 use batchlab::nn::optim::schedule::{Decay, Schedule};
 use batchlab::nn::optim::{Kind, Settings};
-use batchlab::nn::{GEMM_MIN_ROWS, Workspace};
 use batchlab::peers::{reference_data, reference_model, train_single};
 use batchlab::plan::{TrainingPlan, updates_per_epoch};
 use batchlab::schema::{EpochRecord, IterationRecord, NoiseRecord};

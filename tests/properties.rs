@@ -166,6 +166,7 @@ fn load_csv(text: &str, task: Task, test_fraction: f64) -> Result<Dataset, Strin
         test_fraction,
         standardize: true,
         standardize_target: task == Task::Regression,
+        image_shape: None,
     };
     data::load(&plan, 1).map_err(|e| {
         assert!(!e.message.is_empty(), "an empty message");
@@ -213,6 +214,7 @@ fn load_idx(images: &[u8], labels: &[u8]) -> Result<Dataset, String> {
         test_fraction: 0.0,
         standardize: true,
         standardize_target: false,
+        image_shape: None,
     };
     data::load(&plan, 1).map_err(|e| e.to_string())
 }

@@ -52,7 +52,7 @@ pub(super) fn parse(source: &str, bytes: &[u8], label: &str, task: Task) -> Resu
     let x = Array2::from_shape_vec((y.len(), layout.names.len() - 1), features)
         .map_err(|e| DataError::file(source, format!("internal shape error: {e}")))?;
     let feature_names = layout.feature_names().map(str::to_string).collect();
-    Ok(Table { examples: Examples { x, y }, feature_names, class_names })
+    Ok(Table { examples: Examples { x, y }, feature_names, class_names, image: None })
 }
 
 /// The header's column names and where the label sits among them.

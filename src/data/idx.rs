@@ -40,7 +40,8 @@ pub fn load(images: &Path, labels: &Path, limit: Option<u64>) -> Result<Table, D
     let x = Array2::from_shape_vec((count, rows * cols), pixels.iter().map(|&p| f32::from(p)).collect())
         .map_err(|e| DataError::file(&image_source, format!("internal shape error: {e}")))?;
     let feature_names = (0..rows * cols).map(|i| format!("px{i}")).collect();
-    Ok(Table { examples: Examples { x, y: Targets::Classes(y) }, feature_names, class_names })
+    let image = Some([1, rows, cols]);
+    Ok(Table { examples: Examples { x, y: Targets::Classes(y) }, feature_names, class_names, image })
 }
 
 /// Checks the header against `kind` and returns the dimensions and the data bytes. The declared size is

@@ -74,6 +74,8 @@ pub struct Table {
     pub feature_names: Vec<String>,
     /// Class names in index order; empty for regression.
     pub class_names: Vec<String>,
+    /// [channels, height, width] of each example, when the file says (idx images).
+    pub image: Option<[usize; 3]>,
 }
 
 /// A split, standardised data set, ready to train on.
@@ -99,6 +101,9 @@ pub struct Dataset {
     pub test_rows: Vec<usize>,
     /// How every feature (then each standardised regression target) was standardised.
     pub standardization: Vec<StandardizationRecord>,
+    /// [channels, height, width] of each example when the features are an image (digits, idx,
+    /// `data.image_shape`), for conv and maxpool layers.
+    pub image: Option<[usize; 3]>,
 }
 
 impl Dataset {
@@ -121,6 +126,7 @@ pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dat
         SourcePlan::Idx { images, labels } => idx::load(images, labels, limit)?,
         SourcePlan::Synthetic(synthetic) => synthetic::generate(synthetic, seed),
     };
+    let image = image_shape(plan, &table)?;
     let description = describe(&plan.name, &table);
     let outputs = match &table.examples.y {
         Targets::Classes(_) => table.class_names.len(),
@@ -144,7 +150,29 @@ pub fn load_within(plan: &DataPlan, seed: u64, limit: Option<u64>) -> Result<Dat
         train_rows,
         test_rows,
         standardization,
+        image,
     })
+}
+
+/// The image shape of the examples: the source's own, or `data.image_shape` checked against the
+/// feature count.
+fn image_shape(plan: &DataPlan, table: &Table) -> Result<Option<[usize; 3]>, DataError> {
+    let features = table.examples.x.ncols();
+    match (&plan.source, plan.image_shape) {
+        (SourcePlan::Digits, _) => Ok(Some([1, 8, 8])),
+        (_, None) => Ok(table.image),
+        (_, Some(shape)) if shape.iter().try_fold(1usize, |a, &v| a.checked_mul(v)) == Some(features) => {
+            Ok(Some(shape))
+        }
+        (_, Some([c, h, w])) => Err(DataError::file(
+            &plan.name,
+            format!(
+                "image_shape [{c}, {h}, {w}] holds {} values, but each example has {features} features",
+                c.saturating_mul(h).saturating_mul(w)
+            ),
+        )
+        .for_key("data.image_shape")),
+    }
 }
 
 /// The names of the target columns of a regression: the csv's label column, else `target` (numbered when

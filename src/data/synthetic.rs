@@ -32,7 +32,7 @@ pub fn generate(plan: &SyntheticPlan, seed: u64) -> Table {
         Generator::Blobs | Generator::Spirals => (0..plan.classes).map(|c| c.to_string()).collect(),
     };
     let feature_names = (0..plan.features).map(|j| format!("x{j}")).collect();
-    Table { examples, feature_names, class_names }
+    Table { examples, feature_names, class_names, image: None }
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {

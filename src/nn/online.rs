@@ -6,11 +6,16 @@
 
 use super::kernels::{self, axpy, dot};
 use super::mlp::Workspace;
+use super::network::{Network, Op, Shape};
 use super::{Layer, Mlp};
+use crate::data::Examples;
 
-/// The factors of the previous step's gradient: each layer's input and error.
+/// The factors of the previous step's gradient: each layer's input and error; and the dense network
+/// with its one-example buffers.
 #[derive(Debug, Clone)]
 pub struct OnlineStep {
+    net: Mlp,
+    ws: Workspace,
     inputs: Vec<Vec<f32>>,
     deltas: Vec<Vec<f32>>,
     has_previous: bool,
@@ -28,13 +33,22 @@ pub struct StepReport {
 }
 
 impl OnlineStep {
-    /// Buffers for `net`.
-    pub fn new(net: &Mlp) -> Self {
-        OnlineStep {
-            inputs: net.layers.iter().map(|l| vec![0.0; l.fan_in]).collect(),
-            deltas: net.layers.iter().map(|l| vec![0.0; l.fan_out]).collect(),
-            has_previous: false,
+    /// Buffers for `net`, when it is a multilayer perceptron (dense layers on a vector input); conv
+    /// and pooling layers have no rank-one gradient, so they train through the batch path.
+    pub fn new(net: &Network) -> Option<Self> {
+        let dense = matches!(net.input, Shape::Flat(_)) && net.layers.iter().all(|l| l.op == Op::Dense);
+        if !dense {
+            return None;
         }
+        let layers: Vec<Layer> = net.parameter_layers().copied().collect();
+        let mlp = Mlp { layers, activation: net.activation, loss: net.loss, params: net.params };
+        Some(OnlineStep {
+            ws: Workspace::new(&mlp, 1),
+            inputs: mlp.layers.iter().map(|l| vec![0.0; l.fan_in]).collect(),
+            deltas: mlp.layers.iter().map(|l| vec![0.0; l.fan_out]).collect(),
+            net: mlp,
+            has_previous: false,
+        })
     }
 
     /// Forgets the previous step (at an epoch boundary, where the statistics restart).
@@ -42,15 +56,17 @@ impl OnlineStep {
         self.has_previous = false;
     }
 
-    /// One SGD step on the single example loaded in `ws`, updating `params` in place.
+    /// One SGD step on the example `row` of `data`, updating `params` in place.
     pub fn step(
         &mut self,
-        net: &Mlp,
         params: &mut [f32],
-        ws: &mut Workspace,
+        data: &Examples,
+        row: usize,
         lr: f32,
         decay: f32,
     ) -> StepReport {
+        let (net, ws) = (&self.net, &mut self.ws);
+        ws.load(data, &[row]);
         let loss = net.forward_and_output_error(params, ws, 1);
         let (mut gg, mut gp) = (0.0f64, 0.0f64);
         for (l, layer) in net.layers.iter().enumerate().rev() {
@@ -89,7 +105,7 @@ fn rank_one_update(layer: &Layer, params: &mut [f32], a: &[f32], delta: &[f32], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Examples, Targets};
+    use crate::data::Targets;
     use crate::nn::{Loss, Sgd, initialize};
     use crate::spec::{Activation, Init};
     use ndarray::Array2;
@@ -111,13 +127,14 @@ mod tests {
             };
             let data = Examples { x, y };
             let (mut fast, mut slow) = (init.clone(), init);
-            let mut online = OnlineStep::new(&net);
+            let mut online = OnlineStep::new(&Network::mlp(5, &[7, 6], 3, Activation::Tanh, true, loss))
+                .expect("dense layers on a vector");
             let mut sgd = Sgd::new(&net, 0.1, 0.0, f64::from(decay));
             let mut ws = Workspace::new(&net, 1);
             let (mut grad, mut previous) = (vec![0.0f32; net.params], vec![0.0f32; net.params]);
             for i in 0..12 {
                 ws.load(&data, &[i]);
-                let report = online.step(&net, &mut fast, &mut ws, 0.1, decay);
+                let report = online.step(&mut fast, &data, i, 0.1, decay);
                 let loss = net.loss_and_gradient(&slow, &mut ws, 1, &mut grad);
                 let (dot, gg) = sgd.step_observing(&mut slow, &grad, &previous);
                 std::mem::swap(&mut grad, &mut previous);
@@ -135,5 +152,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn networks_with_conv_layers_have_no_online_step() {
+        use crate::nn::network::{LayerSpec, Padding};
+        let input = Shape::Image { channels: 1, height: 4, width: 4 };
+        let layers = [
+            LayerSpec::Conv { filters: 2, kernel: 3, stride: 1, padding: Padding::Same },
+            LayerSpec::Flatten,
+        ];
+        let net = Network::new(input, &layers, 3, Activation::Relu, true, Loss::CrossEntropy).unwrap();
+        assert!(OnlineStep::new(&net).is_none());
+        assert!(
+            OnlineStep::new(&Network::mlp(4, &[3], 2, Activation::Relu, true, Loss::CrossEntropy)).is_some()
+        );
     }
 }

@@ -1,10 +1,14 @@
-//! Network weights in and out as safetensors, with PyTorch's nn.Linear names and layouts so a model can
-//! move between batchlab and PyTorch: exactly `layers.<i>.weight` of shape `[out, in]` and, when the model
-//! has biases, `layers.<i>.bias` of shape `[out]`, f32 little-endian, i counting the layers from 0.
-//! batchlab keeps a layer's weights fan_in x fan_out row-major (see [`Layer`]), so they are transposed
-//! on the way out and back in. Also the SHA-256 of a flat parameter vector, which names initial weights.
+//! Network weights in and out as safetensors, with PyTorch's nn.Linear and nn.Conv2d names and layouts
+//! so a model can move between batchlab and PyTorch: exactly `layers.<i>.weight` of shape `[out, in]`
+//! (dense) or `[out_channels, in_channels, kh, kw]` (conv) and, when the model has biases,
+//! `layers.<i>.bias` of shape `[out]`, f32 little-endian, i counting the layers with parameters from 0
+//! (the output layer last). batchlab keeps a dense layer's weights fan_in x fan_out row-major (see
+//! [`Layer`]) and a conv layer's (kernel row, kernel column, channel) x filter (see
+//! [`network`](super::network)), so they are reordered on the way out and back in. Also the SHA-256 of a
+//! flat parameter vector, which names initial weights.
 
-use super::{Layer, Mlp};
+use super::Layer;
+use super::network::{NetLayer, Network, Op};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -86,24 +90,33 @@ pub enum WeightsError {
     },
 }
 
-/// One tensor of the model: its name, PyTorch shape, layer, and whether it is the bias.
+/// One tensor of the model: its name, PyTorch shape, layer, the kernel side of a conv layer, and
+/// whether it is the bias.
 struct Entry<'a> {
     name: String,
     shape: Vec<usize>,
     layer: &'a Layer,
+    kernel: Option<usize>,
     bias: bool,
 }
 
-fn entries(net: &Mlp) -> Vec<Entry<'_>> {
+fn entries(net: &Network) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
-    for (i, layer) in net.layers.iter().enumerate() {
-        let shape = vec![layer.fan_out, layer.fan_in];
-        out.push(Entry { name: format!("layers.{i}.weight"), shape, layer, bias: false });
+    let blocks = net.layers.iter().filter_map(|l: &NetLayer| l.block.as_ref().map(|b| (l.op, b)));
+    for (i, (op, layer)) in blocks.enumerate() {
+        let (shape, kernel) = match op {
+            Op::Conv { kernel, .. } => {
+                (vec![layer.fan_out, layer.fan_in / (kernel * kernel), kernel, kernel], Some(kernel))
+            }
+            _ => (vec![layer.fan_out, layer.fan_in], None),
+        };
+        out.push(Entry { name: format!("layers.{i}.weight"), shape, layer, kernel, bias: false });
         if layer.bias.is_some() {
             out.push(Entry {
                 name: format!("layers.{i}.bias"),
                 shape: vec![layer.fan_out],
                 layer,
+                kernel,
                 bias: true,
             });
         }
@@ -111,18 +124,25 @@ fn entries(net: &Mlp) -> Vec<Entry<'_>> {
     out
 }
 
-/// Where the tensor's k-th value in PyTorch order (row-major [out, in] for a weight: k = o x in + i)
-/// lives in the flat vector (weights row-major [in, out]: i x out + o).
+/// Where the tensor's k-th value in PyTorch order lives in the flat vector. A dense weight is row-major
+/// [out, in] there (k = o x in + i) and [in, out] here (i x out + o); a conv weight is
+/// [filter, channel, row, column] there and [(row, column, channel), filter] here.
 fn flat_index(e: &Entry<'_>, k: usize) -> usize {
     let l = e.layer;
-    match (e.bias, l.bias) {
-        (true, Some(b)) => b + k,
+    match (e.bias, l.bias, e.kernel) {
+        (true, Some(b), _) => b + k,
+        (_, _, Some(kernel)) => {
+            let channels = l.fan_in / (kernel * kernel);
+            let (f, rest) = (k / l.fan_in, k % l.fan_in);
+            let (c, window) = (rest / (kernel * kernel), rest % (kernel * kernel));
+            l.weights + (window * channels + c) * l.fan_out + f
+        }
         _ => l.weights + (k % l.fan_in) * l.fan_out + k / l.fan_in,
     }
 }
 
 /// `params` of `net` as the bytes of a safetensors file.
-pub fn encode(net: &Mlp, params: &[f32]) -> Result<Vec<u8>, String> {
+pub fn encode(net: &Network, params: &[f32]) -> Result<Vec<u8>, String> {
     assert_eq!(params.len(), net.params, "a parameter vector of the model");
     let entries = entries(net);
     let buffers: Vec<Vec<u8>> = entries
@@ -139,7 +159,7 @@ pub fn encode(net: &Mlp, params: &[f32]) -> Result<Vec<u8>, String> {
 }
 
 /// The flat parameter vector of `net` from the bytes of a safetensors file; `path` names it in errors.
-pub fn decode(net: &Mlp, bytes: &[u8], path: &Path) -> Result<Vec<f32>, WeightsError> {
+pub fn decode(net: &Network, bytes: &[u8], path: &Path) -> Result<Vec<f32>, WeightsError> {
     let file = SafeTensors::deserialize(bytes)
         .map_err(|e| WeightsError::Format { path: path.into(), message: e.to_string() })?;
     let entries = entries(net);

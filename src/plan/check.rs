@@ -39,6 +39,9 @@ pub fn check(spec: &Spec, src: &SpecSource) -> Result<Settings, SpecError> {
     plots(spec, src)?;
     let mut provenance = spec.clone();
     provenance.training = training::filled(&spec.training, &training);
+    if spec.model.layers.is_some() {
+        provenance.model.hidden = Vec::new();
+    }
     Ok(Settings {
         output: output(spec, src, &name)?,
         name,
@@ -96,7 +99,10 @@ fn model(spec: &Spec, base_dir: &Path, src: &SpecSource) -> Result<ModelPlan, Sp
         positive(width, &format!("model.hidden[{i}]"), src)?;
         hidden.push(usize::try_from(width).unwrap_or(usize::MAX));
     }
-    if m.init == Init::Zeros && !m.hidden.is_empty() {
+    let layers = super::layers::layers(m, src)?;
+    let has_hidden =
+        layers.as_ref().map_or(!m.hidden.is_empty(), |l| l.iter().any(super::layers::has_parameters));
+    if m.init == Init::Zeros && has_hidden {
         return Err(src.error(
             "model.init",
             "init = \"zeros\" with hidden layers gives every unit of a layer the same weights and the same \
@@ -110,7 +116,7 @@ fn model(spec: &Spec, base_dir: &Path, src: &SpecSource) -> Result<ModelPlan, Sp
         Some(path) => Some(base_dir.join(path)),
         None => None,
     };
-    Ok(ModelPlan { hidden, activation: m.activation, init: m.init, bias: m.bias, init_from })
+    Ok(ModelPlan { hidden, layers, activation: m.activation, init: m.init, bias: m.bias, init_from })
 }
 
 /// `save_weights = "checkpoints"` writes weights at the noise checkpoints, so it needs some.

@@ -66,6 +66,7 @@ pub fn data(d: &DataSpec, base_dir: &Path, src: &SpecSource) -> Result<DataPlan,
         test_fraction: d.test_fraction,
         standardize: d.standardize,
         standardize_target,
+        image_shape: image_shape(d, src)?,
     })
 }
 
@@ -123,6 +124,33 @@ fn correlation(rho: f64, d: usize, src: &SpecSource) -> Result<(), SpecError> {
         ));
     }
     Ok(())
+}
+
+/// `data.image_shape`: three positive sizes, for the sources whose files do not say.
+fn image_shape(d: &DataSpec, src: &SpecSource) -> Result<Option<[usize; 3]>, SpecError> {
+    let key = "data.image_shape";
+    let Some(shape) = &d.image_shape else { return Ok(None) };
+    let known = match d.source {
+        Source::Digits => Some("the bundled digits are [1, 8, 8] images"),
+        Source::Idx => Some("idx files give their own image size, [1, rows, cols]"),
+        Source::Csv | Source::Synthetic => None,
+    };
+    if let Some(why) = known {
+        return Err(src.error(key, format!("{why}; remove data.image_shape")));
+    }
+    match shape.as_slice() {
+        &[c, h, w] if c > 0 && h > 0 && w > 0 => {
+            let size = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+            Ok(Some([size(c), size(h), size(w)]))
+        }
+        _ => Err(src.error(
+            key,
+            format!(
+                "{shape:?} is not an image shape; allowed: [channels, height, width], each at least 1, \
+                 e.g. [1, 28, 28]"
+            ),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -3,49 +3,88 @@
 //! count recorded beside each run's measured peak both use it, so they cannot disagree. In f64, so absurd
 //! specs cannot overflow before they are refused.
 
-use crate::nn::{CHUNK_ROWS, Mlp};
+use crate::nn::CHUNK_ROWS;
+use crate::nn::network::{NetLayer, Network, NormPath, Op};
 
-/// The widths of a dense network, as numbers of units.
+/// What the memory model needs of a network, as counts of values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetShape {
-    /// Input features.
-    pub inputs: f64,
-    /// Every layer's outputs, hidden layers then the output layer.
-    pub widths: Vec<f64>,
-    /// Whether layers have a bias.
-    pub bias: bool,
+    /// Weights: the multiply-adds of one example's forward pass for a dense network.
+    pub weights: f64,
+    /// Biases.
+    pub biases: f64,
+    /// Values a workspace holds per example: the input (and its channels-last copy), the class label
+    /// (u32) and regression targets, every layer's output and error, every conv layer's unfolded
+    /// windows and every pooling layer's argmax (u32).
+    pub per_row: f64,
+    /// The conv layer with the most unfolded values per example: the shared scratch holds that many
+    /// per example, and at least `scratch` values.
+    pub unfolded: f64,
+    /// The per-example norms' scratch values (the widest dense layer, or a conv layer's Gram matrices).
+    pub scratch: f64,
 }
 
 impl NetShape {
-    /// The shape of `net`.
-    pub fn of(net: &Mlp) -> NetShape {
+    /// The multilayer perceptron `inputs -> widths` (hidden layers then the output layer), from the
+    /// spec alone.
+    pub fn dense(inputs: f64, widths: &[f64], bias: bool) -> NetShape {
+        let fan_ins = std::iter::once(inputs).chain(widths.iter().copied());
+        let units: f64 = widths.iter().sum();
+        let outputs = widths.last().copied().unwrap_or(0.0);
         NetShape {
-            inputs: net.inputs() as f64,
-            widths: net.layers.iter().map(|l| l.fan_out as f64).collect(),
-            bias: net.layers.iter().any(|l| l.bias.is_some()),
+            weights: fan_ins.zip(widths).map(|(i, o)| i * o).sum(),
+            biases: if bias { units } else { 0.0 },
+            per_row: inputs + 1.0 + outputs + 2.0 * units,
+            unfolded: 0.0,
+            scratch: widths.iter().copied().fold(0.0, f64::max),
         }
     }
 
-    /// Weights (multiply-adds of one example's forward pass).
+    /// The shape of `net`: exactly the buffers of its [`Workspace`](crate::nn::network::Workspace).
+    pub fn of(net: &Network) -> NetShape {
+        let windows = |l: &NetLayer| match (l.op, l.block) {
+            (Op::Conv { .. }, Some(b)) => (l.positions() * b.fan_in) as f64,
+            _ => 0.0,
+        };
+        let layer_values = |l: &NetLayer| {
+            let out = l.output.features() as f64;
+            2.0 * out + windows(l) + if matches!(l.op, Op::MaxPool { .. }) { out } else { 0.0 }
+        };
+        let inputs = net.inputs() as f64;
+        let image = if matches!(net.input, crate::nn::network::Shape::Image { channels, .. } if channels > 1)
+        {
+            inputs
+        } else {
+            0.0
+        };
+        let blocks = || net.parameter_layers();
+        NetShape {
+            weights: blocks().map(|b| (b.fan_in * b.fan_out) as f64).sum(),
+            biases: blocks().filter(|b| b.bias.is_some()).map(|b| b.fan_out as f64).sum(),
+            per_row: inputs
+                + image
+                + 1.0
+                + net.outputs() as f64
+                + net.layers.iter().map(layer_values).sum::<f64>(),
+            unfolded: net.layers.iter().map(windows).fold(0.0, f64::max),
+            scratch: NormPath::scratch(net) as f64,
+        }
+    }
+
+    /// Weights (multiply-adds of one example's forward pass for a dense network).
     pub fn weights(&self) -> f64 {
-        self.fan_ins().zip(&self.widths).map(|(i, o)| i * o).sum()
+        self.weights
     }
 
     /// Parameters: weights and biases.
     pub fn params(&self) -> f64 {
-        self.weights() + if self.bias { self.widths.iter().sum() } else { 0.0 }
+        self.weights + self.biases
     }
 
-    /// Bytes of a workspace of `rows` rows: inputs, class labels (u32), regression targets, every layer's
-    /// activations and errors, all f32.
+    /// Bytes of a workspace of `rows` rows, all values 4 bytes (f32 or u32).
     pub fn workspace(&self, rows: f64) -> f64 {
-        let outputs = self.widths.last().copied().unwrap_or(0.0);
-        let units: f64 = self.widths.iter().sum();
-        4.0 * rows.max(1.0) * (self.inputs + 1.0 + outputs + 2.0 * units)
-    }
-
-    fn fan_ins(&self) -> impl Iterator<Item = f64> + '_ {
-        std::iter::once(self.inputs).chain(self.widths.iter().copied())
+        let rows = rows.max(1.0);
+        4.0 * (rows * self.per_row + (rows * self.unfolded).max(self.scratch))
     }
 }
 
@@ -125,11 +164,13 @@ mod tests {
 
     #[test]
     fn workspace_of_the_digits_network_by_hand() {
-        // 64 -> 64 -> 10: per row 4*64 inputs + 4 label + 4*10 targets + 2*4*(64+10) = 892 bytes.
-        let net = Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
+        // 64 -> 64 -> 10: per row 4*64 inputs + 4 label + 4*10 targets + 2*4*(64+10) = 892 bytes, and
+        // once the norms' scratch of the widest layer, 4*64 = 256 bytes.
+        let net = Network::mlp(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
         let shape = NetShape::of(&net);
-        assert_eq!(shape.workspace(1.0), 892.0);
-        assert_eq!(shape.workspace(128.0), 892.0 * 128.0);
+        assert_eq!(shape, NetShape::dense(64.0, &[64.0, 10.0], true));
+        assert_eq!(shape.workspace(1.0), 892.0 + 256.0);
+        assert_eq!(shape.workspace(128.0), 892.0 * 128.0 + 256.0);
         assert_eq!(shape.params(), net.params as f64);
         let run = RunShape {
             batch: 128.0,
@@ -144,13 +185,13 @@ mod tests {
         // Adam keeps two moments: 8 bytes more a parameter.
         let adam = footprint(&shape, RunShape { state_vectors: 2.0, ..run });
         assert_eq!(adam.optimiser, 16.0 * 4810.0);
-        assert_eq!(f.chunks, 892.0 * 256.0);
+        assert_eq!(f.chunks, 892.0 * 256.0 + 256.0);
         assert_eq!(f.indices, 8.0 * 1437.0);
     }
 
     #[test]
     fn noise_checkpoints_add_their_vectors_workspace_and_indices() {
-        let shape = NetShape { inputs: 10.0, widths: vec![3.0], bias: true };
+        let shape = NetShape::dense(10.0, &[3.0], true);
         let off =
             RunShape { batch: 1.0, examples: 100.0, state_vectors: 1.0, preconditioned: false, probe: None };
         let on = footprint(&shape, RunShape { probe: Some(64.0), ..off });
@@ -161,5 +202,33 @@ mod tests {
         // Chunks cap at N = 100 for evaluation; the noise chunk is a full 256 rows.
         assert_eq!(on.chunks - off.chunks, shape.workspace(256.0));
         assert_eq!(on.indices - off.indices, 8.0 * 256.0 + 8.0 * 64.0);
+    }
+
+    #[test]
+    fn the_count_of_a_cnn_workspace_is_its_buffers_to_the_byte() {
+        use crate::nn::network::{LayerSpec, Padding, Shape, Workspace};
+        // Three channels (a channels-last copy of the input), two conv layers (unfolded windows, the
+        // larger one sizing the shared scratch), pooling (argmax), flatten and dense.
+        let layers = [
+            LayerSpec::Conv { filters: 4, kernel: 3, stride: 1, padding: Padding::Same },
+            LayerSpec::MaxPool { size: 2 },
+            LayerSpec::Conv { filters: 5, kernel: 3, stride: 2, padding: Padding::Valid },
+            LayerSpec::Flatten,
+            LayerSpec::Dense { units: 7 },
+        ];
+        let input = Shape::Image { channels: 3, height: 10, width: 10 };
+        let cnn = Network::new(input, &layers, 4, Activation::Relu, true, Loss::CrossEntropy).unwrap();
+        let mlp = Network::mlp(9, &[6, 5], 2, Activation::Tanh, false, Loss::MeanSquared);
+        for net in [cnn, mlp] {
+            let shape = NetShape::of(&net);
+            assert_eq!(shape.params(), net.params as f64);
+            for rows in [1, 7, 256] {
+                assert_eq!(shape.workspace(rows as f64), Workspace::new(&net, rows).bytes() as f64, "{rows}");
+            }
+        }
+        // A wrong count (the argmax forgotten) is caught by the same comparison.
+        let net = Network::new(input, &layers, 4, Activation::Relu, true, Loss::CrossEntropy).unwrap();
+        let wrong = NetShape { per_row: NetShape::of(&net).per_row - 4.0 * 5.0 * 5.0, ..NetShape::of(&net) };
+        assert_ne!(wrong.workspace(7.0), Workspace::new(&net, 7).bytes() as f64);
     }
 }

@@ -9,6 +9,7 @@ mod curvature_check;
 mod data_check;
 pub mod estimate;
 pub mod footprint;
+pub mod layers;
 pub mod limits;
 mod scaling;
 mod settings;

@@ -75,6 +75,8 @@ pub struct DataPlan {
     pub standardize: bool,
     /// Standardise a regression target with the training split's statistics.
     pub standardize_target: bool,
+    /// `data.image_shape`: [channels, height, width] of each example (csv and synthetic).
+    pub image_shape: Option<[usize; 3]>,
 }
 
 /// A data source and what it needs.
@@ -131,8 +133,10 @@ pub struct SyntheticPlan {
 /// `[model]`, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelPlan {
-    /// Hidden layer widths, each at least 1.
+    /// Hidden layer widths, each at least 1 (unused when `layers` is given).
     pub hidden: Vec<usize>,
+    /// `model.layers`: the hidden layers as a list, instead of `hidden`.
+    pub layers: Option<Vec<crate::nn::network::LayerSpec>>,
     /// Hidden-layer nonlinearity.
     pub activation: Activation,
     /// Weight initialisation.

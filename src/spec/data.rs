@@ -33,6 +33,10 @@ pub struct DataSpec {
     /// losses are then in units of the target's variance, and the learning rates of a spec carry over).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standardize_target: Option<bool>,
+    /// csv and synthetic: each example's features as an image [channels, height, width] (channel, row,
+    /// column order) for conv and maxpool layers; idx images are [1, rows, cols], digits [1, 8, 8].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_shape: Option<Vec<u64>>,
     /// synthetic only: which generator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<Generator>,
@@ -102,6 +106,7 @@ impl Default for DataSpec {
             test_fraction: default_test_fraction(),
             standardize: true,
             standardize_target: None,
+            image_shape: None,
             generator: None,
             samples: default_samples(),
             features: default_features(),

@@ -60,6 +60,7 @@ pub fn prepare_with(spec_path: &Path, overrides: &[String], limits: &Limits) -> 
         }
     })?;
     let mut plan = plan::build(settings, &source, data.train.len())?;
+    plan::layers::network(&plan.settings, &data, &source)?;
     let shape = Shape {
         features: data.features() as f64,
         outputs: data.outputs as f64,

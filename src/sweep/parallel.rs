@@ -7,13 +7,13 @@
 use super::{fingerprint, memory};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::nn::{Loss, Mlp, initialize, split, weights};
+use crate::nn::network::{Network, initialize};
+use crate::nn::{split, weights};
 use crate::plan::footprint::{NetShape, RunShape, footprint};
 use crate::plan::{Plan, RunConfig, Settings};
 use crate::records::{self, ClosedRun, RunFile, RunWriter};
 use crate::rng::{self, Purpose};
 use crate::schema::RunSummary;
-use crate::spec::Task;
 use crate::train::landscape::{self, ParamPath};
 use crate::train::{self, Context, StopTarget};
 use rayon::prelude::*;
@@ -34,13 +34,9 @@ pub trait Progress: Sync {
 }
 
 /// The network the settings describe, for a data set of this shape.
-pub fn network(settings: &Settings, data: &Dataset) -> Mlp {
-    let model = &settings.model;
-    let loss = match data.task {
-        Task::Classification => Loss::CrossEntropy,
-        Task::Regression => Loss::MeanSquared,
-    };
-    Mlp::new(data.features(), &model.hidden, data.outputs, model.activation, model.bias, loss)
+pub fn network(settings: &Settings, data: &Dataset) -> Network {
+    crate::plan::layers::try_network(settings, data)
+        .expect("the layer list was fitted to the data when the sweep was prepared")
 }
 
 /// What a parallel pass over some runs of a plan produced.
@@ -147,7 +143,7 @@ fn write_landscapes(
     plan: &Plan,
     landscape: &crate::plan::LandscapePlan,
     runs: &[RunConfig],
-    net: &Mlp,
+    net: &Network,
     data: &Dataset,
     trained: &mut [Trained],
 ) -> Result<()> {
@@ -261,7 +257,7 @@ mod tests {
     #[test]
     fn what_rayon_shares_is_send_and_sync() {
         shared_across_threads::<crate::data::Dataset>();
-        shared_across_threads::<crate::nn::Mlp>();
+        shared_across_threads::<crate::nn::network::Network>();
         shared_across_threads::<crate::plan::Plan>();
     }
 }

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::nn::curvature::{
     CurvatureMeasurement, CurvatureSettings, OptimizerKind, PowerSettings, measure, stability_threshold,
 };
-use crate::nn::{FullLoss, HvpWorkspace};
+use crate::nn::network::{FullLoss, HvpWorkspace};
 use crate::plan::{CurvaturePlan, RunConfig};
 use crate::rng::{self, Purpose};
 use crate::schema::CurvatureRecord;
@@ -176,7 +176,7 @@ pub fn record(m: &CurvatureMeasurement, step: Step<'_>, b_simple: f64) -> Curvat
 mod tests {
     use super::*;
     use crate::data::Dataset;
-    use crate::nn::Mlp;
+    use crate::nn::network::Network;
     use crate::nn::optim::Settings as Optimizer;
     use crate::peers::{reference_data, reference_model};
     use crate::plan::{NoisePlan, TrainingPlan, updates_per_epoch};
@@ -221,7 +221,7 @@ mod tests {
         f: impl FnOnce(&RunConfig, &Context<'_>) -> T,
     ) -> T {
         let data: Dataset = reference_data().expect("bundled data");
-        let (net, init): (Mlp, Vec<f32>) = reference_model().expect("bundled weights");
+        let (net, init): (Network, Vec<f32>) = reference_model().expect("bundled weights");
         let n = data.train.len();
         let (updates, last) = updates_per_epoch(n, n, LastBatch::Keep);
         let run = RunConfig {

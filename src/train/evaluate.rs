@@ -3,7 +3,8 @@
 //! early: divergence, and reaching the target when `analysis.stop_at_target` asks for it.
 
 use super::Context;
-use crate::nn::{Evaluation, Workspace};
+use crate::nn::Evaluation;
+use crate::nn::network::Workspace;
 use crate::schema::{EvalRecord, Seconds};
 use crate::spec::Task;
 

@@ -7,7 +7,8 @@
 
 use super::noise::{self, Scratch};
 use crate::data::Examples;
-use crate::nn::{CHUNK_ROWS, Mlp, Workspace};
+use crate::nn::CHUNK_ROWS;
+use crate::nn::network::{Network, Workspace};
 use crate::plan::LandscapePlan;
 use crate::rng::{self, Purpose};
 use crate::schema::{ArrowRecord, LandscapeRecord, TrajectoryRecord};
@@ -109,7 +110,7 @@ impl Plane {
 
 /// Builds the landscape of one repeat from its runs' paths and batch sizes.
 pub fn build(
-    net: &Mlp,
+    net: &Network,
     data: &Examples,
     runs: &[(&ParamPath, usize, f64)],
     plan: &LandscapePlan,
@@ -148,7 +149,7 @@ pub fn build(
 
 #[allow(clippy::too_many_arguments)]
 fn arrows(
-    net: &Mlp,
+    net: &Network,
     data: &Examples,
     plane: &Plane,
     path: &ParamPath,

@@ -18,7 +18,7 @@ pub use run::train;
 
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::nn::Mlp;
+use crate::nn::network::Network;
 use crate::nn::optim::Kind;
 use crate::nn::optim::schedule::Decay;
 use crate::plan::{CurvaturePlan, NoisePlan, RunConfig, TrainingPlan};
@@ -77,7 +77,7 @@ pub struct Outcome {
 /// What a run needs besides its configuration; shared by every run of a sweep.
 pub struct Context<'a> {
     /// The network shape.
-    pub net: &'a Mlp,
+    pub net: &'a Network,
     /// The examples.
     pub data: &'a Dataset,
     /// The initial parameters of this run's repeat.

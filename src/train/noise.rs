@@ -5,7 +5,8 @@
 //! Training", arXiv:1812.06162 (B_simple = tr(Sigma) / |G|^2 and the two-batch-size estimator).
 
 use crate::data::Examples;
-use crate::nn::{CHUNK_ROWS, Mlp, Workspace};
+use crate::nn::CHUNK_ROWS;
+use crate::nn::network::{Network, Workspace};
 use crate::schema::NoiseRecord;
 use rand::Rng;
 use rand::seq::index;
@@ -43,19 +44,17 @@ pub struct Scratch {
     grad: Vec<f32>,
     norms: Vec<f64>,
     weighted: Vec<f64>,
-    products: Vec<f32>,
     rows: Vec<usize>,
 }
 
 impl Scratch {
     /// Buffers for `net`.
-    pub fn new(net: &Mlp) -> Self {
+    pub fn new(net: &Network) -> Self {
         Scratch {
             ws: Workspace::new(net, CHUNK_ROWS),
             grad: vec![0.0; net.params],
             norms: vec![0.0; CHUNK_ROWS],
             weighted: vec![0.0; CHUNK_ROWS],
-            products: Vec::new(),
             rows: Vec::new(),
         }
     }
@@ -65,7 +64,7 @@ impl Scratch {
 /// per-example norms read off the same buffers (no per-example gradient vectors are formed); with a
 /// preconditioner `p`, also the weighted norms g_i^T P g_i (one extra matrix product per layer and chunk).
 pub fn full_batch(
-    net: &Mlp,
+    net: &Network,
     params: &[f32],
     data: &Examples,
     p: Option<&[f32]>,
@@ -79,11 +78,11 @@ pub fn full_batch(
         let len = CHUNK_ROWS.min(n - start);
         scratch.ws.load_range(data, start, len);
         net.loss_and_gradient(params, &mut scratch.ws, len, &mut scratch.grad);
-        net.per_example_squared_norms(&scratch.ws, len, &mut scratch.norms);
+        net.per_example_squared_norms(&mut scratch.ws, len, &mut scratch.norms);
         sum_sq += scratch.norms[..len].iter().sum::<f64>();
         if let Some(p) = p {
-            let (w, products) = (&mut scratch.weighted, &mut scratch.products);
-            net.per_example_weighted_squared_norms(&scratch.ws, len, p, products, w);
+            let w = &mut scratch.weighted;
+            net.per_example_weighted_squared_norms(&mut scratch.ws, len, p, w);
             sum_weighted += w[..len].iter().sum::<f64>();
         }
         let weight = len as f64 / n as f64;
@@ -100,7 +99,7 @@ pub fn full_batch(
 
 /// The mean gradient over `rows` of `data`, in chunks, into `out` (f64).
 pub fn batch_gradient(
-    net: &Mlp,
+    net: &Network,
     params: &[f32],
     data: &Examples,
     rows: &[usize],
@@ -120,7 +119,7 @@ pub fn batch_gradient(
 /// optimiser's diagonal preconditioner `p` when it has one.
 #[allow(clippy::too_many_arguments)]
 pub fn checkpoint(
-    net: &Mlp,
+    net: &Network,
     (params, p): (&[f32], Option<&[f32]>),
     data: &Examples,
     (epoch, update): (u64, u64),
@@ -148,7 +147,7 @@ pub fn checkpoint(
 /// Draws `probes` mini-batches of `b` distinct examples and compares their gradients with G.
 #[allow(clippy::too_many_arguments)]
 fn probe(
-    net: &Mlp,
+    net: &Network,
     params: &[f32],
     data: &Examples,
     full: &FullBatch,
@@ -261,15 +260,16 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 mod tests {
     use super::*;
     use crate::data::Targets;
-    use crate::nn::{Loss, initialize};
+    use crate::nn::Loss;
+    use crate::nn::network::initialize;
     use crate::spec::{Activation, Init};
     use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    fn setup(n: usize) -> (Mlp, Vec<f32>, Examples) {
+    fn setup(n: usize) -> (Network, Vec<f32>, Examples) {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let net = Mlp::new(3, &[5], 3, Activation::Tanh, true, Loss::CrossEntropy);
+        let net = Network::mlp(3, &[5], 3, Activation::Tanh, true, Loss::CrossEntropy);
         let params = initialize(&net, Init::Xavier, &mut rng);
         let x = Array2::from_shape_fn((n, 3), |_| rng.random_range(-2.0f32..2.0));
         let y = Targets::Classes((0..n).map(|i| (i % 3) as u32).collect());
@@ -277,7 +277,7 @@ mod tests {
     }
 
     /// Every g_i formed explicitly, then tr(Sigma) = (1/N) sum_i |g_i - G|^2 straight from the definition.
-    fn explicit(net: &Mlp, params: &[f32], data: &Examples) -> (Vec<f64>, f64) {
+    fn explicit(net: &Network, params: &[f32], data: &Examples) -> (Vec<f64>, f64) {
         let n = data.len();
         let mut scratch = Scratch::new(net);
         let per_example: Vec<Vec<f64>> = (0..n)
@@ -356,7 +356,7 @@ mod tests {
     /// with every target 0 the full gradient is zero too and the cosines are missing, never NaN.
     #[test]
     fn a_zero_gradient_has_a_missing_cosine_not_a_nan() {
-        let net = Mlp::new(2, &[], 1, Activation::Relu, false, Loss::MeanSquared);
+        let net = Network::mlp(2, &[], 1, Activation::Relu, false, Loss::MeanSquared);
         let params = vec![0.0f32; net.params];
         let x = Array2::from_shape_fn((4, 2), |(i, j)| 1.0 + (i + j) as f32);
         let probe = |targets: [f32; 4]| {

@@ -8,13 +8,15 @@ use super::evaluate::{self, EvalSchedule};
 use super::{Context, Outcome, ParamPath, Recorder};
 use crate::error::{Error, Result};
 use crate::nn::curvature::OptimizerKind;
+use crate::nn::network::Workspace;
 use crate::nn::optim::batches::BatchSchedule;
 use crate::nn::optim::schedule::Position;
 use crate::nn::optim::{Kind, Optimizer};
-use crate::nn::{CHUNK_ROWS, OnlineStep, Workspace, weights};
+use crate::nn::{CHUNK_ROWS, OnlineStep, weights};
 use crate::plan::{RunConfig, updates_per_epoch};
 use crate::schema::{EpochRecord, EvalRecord, IterationRecord, Seconds};
 use crate::spec::SaveWeights;
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -145,7 +147,7 @@ impl<'a> State<'a> {
             grad: vec![0.0; net.params],
             previous: vec![0.0; net.params],
             previous_sq: 0.0,
-            online: (run.batch_size == 1 && plain).then(|| OnlineStep::new(net)),
+            online: (run.batch_size == 1 && plain).then(|| OnlineStep::new(net)).flatten(),
             order: (0..n).collect(),
             clock: 0.0,
             updates: 0,
@@ -187,12 +189,11 @@ impl<'a> State<'a> {
             if ctx.stop.load(Ordering::Relaxed) {
                 return Ok((stats, Some(Stop::Interrupted)));
             }
-            let rows = &self.order[u * b..(u * b + b).min(n)];
+            let rows = u * b..(u * b + b).min(n);
             let batch_size = rows.len();
-            self.ws.load(&ctx.data.train, rows);
             let at = Position::new(epoch - 1, (u * b) as u64, n as u64);
             let learning_rate = run.schedule.learning_rate(run.learning_rate, at);
-            let (loss, dot, gg) = self.step(batch_size, b == 1, learning_rate);
+            let (loss, dot, gg) = self.step(rows, b == 1, learning_rate);
             self.updates += 1;
             self.examples_seen += batch_size as u64;
             if !loss.is_finite() {
@@ -233,13 +234,16 @@ impl<'a> State<'a> {
 
     /// One update on the loaded batch at `learning_rate`, through the online step when the epoch's batch
     /// size is one: (loss before it, g . g_previous, g . g).
-    fn step(&mut self, batch_size: usize, single: bool, learning_rate: f64) -> (f64, f64, f64) {
-        let net = self.ctx.net;
+    fn step(&mut self, rows: Range<usize>, single: bool, learning_rate: f64) -> (f64, f64, f64) {
+        let (net, data) = (self.ctx.net, &self.ctx.data.train);
+        let rows = &self.order[rows];
         if let Some(online) = self.online.as_mut().filter(|_| single) {
             let decay = self.run.optimizer.weight_decay as f32;
-            let r = online.step(net, &mut self.params, &mut self.ws, learning_rate as f32, decay);
+            let r = online.step(&mut self.params, data, rows[0], learning_rate as f32, decay);
             return (r.loss, r.dot_previous, r.squared_norm);
         }
+        let batch_size = rows.len();
+        self.ws.load(data, rows);
         let loss = net.loss_and_gradient(&self.params, &mut self.ws, batch_size, &mut self.grad);
         if !loss.is_finite() {
             return (loss, 0.0, 0.0);

@@ -5,7 +5,7 @@ use super::{
     Eigenvalue, NoiseScaleEstimate, PowerSettings, TraceEstimate, dot, hutchinson_trace, lambda_max,
     lambda_min, noise_scale, preconditioned_lambda_max,
 };
-use crate::nn::{FullLoss, HvpWorkspace};
+use crate::nn::network::{FullLoss, HvpWorkspace};
 use rand::Rng;
 use std::cell::RefCell;
 

@@ -114,7 +114,20 @@ fn a_checkpoint_finds_the_extreme_eigenvalues_and_trace_of_the_explicit_hessian(
         power: PowerSettings { iterations: 2000, tolerance: 1e-10 },
         ..Default::default()
     };
-    let mut ws = HvpWorkspace::new(&net);
+    // The checkpoint runs on the layer-list network; the explicit Hessian above is the MLP's, whose
+    // parameters are laid out the same.
+    let hidden: Vec<usize> = net.layers[..net.layers.len() - 1].iter().map(|l| l.fan_out).collect();
+    let bias = net.layers[0].bias.is_some();
+    let net = crate::nn::network::Network::mlp(
+        net.inputs(),
+        &hidden,
+        net.outputs(),
+        net.activation,
+        bias,
+        net.loss,
+    );
+    let full = crate::nn::network::FullLoss { net: &net, params: &params, data: &data };
+    let mut ws = crate::nn::network::HvpWorkspace::new(&net);
     let m = measure(&full, &settings, None, &mut ChaCha8Rng::seed_from_u64(4), &mut ws);
     assert!((m.lambda_max.value - high).abs() < 1e-4 * high, "{:?} vs {high}", m.lambda_max);
     let bottom = m.lambda_min.unwrap();

@@ -50,7 +50,7 @@ impl NormPath {
     }
 
     /// Scratch floats the default route and the weighted norms need, over every layer of `net`.
-    pub(super) fn scratch(net: &Network) -> usize {
+    pub(crate) fn scratch(net: &Network) -> usize {
         let need = |l: &super::NetLayer| match (l.op, l.block) {
             (Op::Conv { .. }, Some(b)) => {
                 let p = l.positions();

@@ -18,7 +18,8 @@ mod tests;
 
 pub use settings::{Kind, Settings, SettingsError};
 
-use super::{Mlp, kernels};
+use super::kernels;
+use super::network::Network;
 use adam::AdamState;
 use rmsprop::RmsPropState;
 use sgd::SgdState;
@@ -37,9 +38,9 @@ pub struct Segment {
 
 /// `net`'s parameters as decay segments in order, neighbours with the same flag merged; they tile
 /// `0..net.params`.
-pub fn segments(net: &Mlp) -> Vec<Segment> {
+pub fn segments(net: &Network) -> Vec<Segment> {
     let mut parts: Vec<Segment> = Vec::new();
-    for layer in &net.layers {
+    for layer in net.parameter_layers() {
         parts.push(Segment {
             start: layer.weights,
             end: layer.weights + layer.fan_in * layer.fan_out,
@@ -84,7 +85,7 @@ pub struct Optimizer {
 impl Optimizer {
     /// A fresh optimiser (zero moments and buffers) for `net`'s parameters. `settings` should have
     /// passed [`Settings::check`].
-    pub fn new(net: &Mlp, settings: &Settings) -> Self {
+    pub fn new(net: &Network, settings: &Settings) -> Self {
         let n = net.params;
         let state = match settings.kind {
             Kind::Sgd => State::Sgd(SgdState::new(settings, n)),

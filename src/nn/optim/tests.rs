@@ -10,7 +10,8 @@
 //! root, biases decayed) is rejected by the same check: those are 2e-2 to 0.6 off after 100 steps.
 
 use super::{Kind, Optimizer, Settings};
-use crate::nn::{Loss, Mlp};
+use crate::nn::Loss;
+use crate::nn::network::Network;
 use crate::rng::{Purpose, stream};
 use crate::spec::Activation;
 use rand::Rng;
@@ -37,9 +38,9 @@ struct Reference {
 }
 
 impl Reference {
-    fn new(net: &Mlp, s: Settings, flaw: Flaw) -> Self {
+    fn new(net: &Network, s: Settings, flaw: Flaw) -> Self {
         let mut decays = vec![flaw == Flaw::BiasesDecayed; net.params];
-        for l in &net.layers {
+        for l in net.parameter_layers() {
             decays[l.weights..l.weights + l.fan_in * l.fan_out].fill(true);
         }
         let zeros = vec![0.0; net.params];
@@ -108,9 +109,9 @@ impl Reference {
     }
 }
 
-fn net() -> Mlp {
+fn net() -> Network {
     // 5 -> 7 -> 3 with biases: 35 + 7 + 21 + 3 = 66 parameters, four decay segments.
-    Mlp::new(5, &[7], 3, Activation::Relu, true, Loss::CrossEntropy)
+    Network::mlp(5, &[7], 3, Activation::Relu, true, Loss::CrossEntropy)
 }
 
 /// Gradients whose sizes span 10^-3 to 1, so epsilon matters for some parameters and not others.
@@ -124,7 +125,7 @@ fn rate(base: f64, t: u64) -> f64 {
 }
 
 /// Largest |theta_f32 - theta_f64| / (1 + |theta_f64|) after `steps` steps from the same start.
-fn worst_error(net: &Mlp, s: Settings, lr: f64, steps: u64, flaw: Flaw) -> f64 {
+fn worst_error(net: &Network, s: Settings, lr: f64, steps: u64, flaw: Flaw) -> f64 {
     let mut rng = stream(7, 0, Purpose::Data);
     let start: Vec<f32> = (0..net.params).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
     let (mut p32, mut p64): (Vec<f32>, Vec<f64>) = (start.clone(), start.iter().map(|&x| x.into()).collect());
@@ -188,7 +189,7 @@ fn rmsprop_matches_pytorch_with_and_without_momentum() {
 
 #[test]
 fn a_network_without_biases_decays_everything() {
-    let net = Mlp::new(4, &[3], 2, Activation::Tanh, false, Loss::MeanSquared);
+    let net = Network::mlp(4, &[3], 2, Activation::Tanh, false, Loss::MeanSquared);
     assert_eq!(super::segments(&net).len(), 1, "the weight blocks are contiguous and merge");
     for kind in [Kind::Sgd, Kind::Adam, Kind::AdamW, Kind::RmsProp] {
         let s = Settings { momentum: 0.5, ..settings(kind) };
@@ -270,7 +271,8 @@ fn sgd_gives_the_old_optimiser_s_bits_where_both_follow_the_same_order() {
     // agree bit for bit without decay, or without momentum.
     let net = net();
     for (momentum, weight_decay) in [(0.0, 0.0), (0.0, 0.05), (0.9, 0.0)] {
-        let mut old = crate::nn::Sgd::new(&net, 0.05, momentum, weight_decay);
+        let mlp = crate::nn::Mlp::new(5, &[7], 3, Activation::Relu, true, Loss::CrossEntropy);
+        let mut old = crate::nn::Sgd::new(&mlp, 0.05, momentum, weight_decay);
         let mut new = Optimizer::new(&net, &Settings { momentum, weight_decay, ..Settings::default() });
         let mut rng = stream(9, 0, Purpose::Data);
         let (mut a, mut b) = (vec![0.3f32; net.params], vec![0.3f32; net.params]);
@@ -286,7 +288,7 @@ fn sgd_gives_the_old_optimiser_s_bits_where_both_follow_the_same_order() {
 #[test]
 fn fused_statistics_equal_the_separate_pass_to_the_bit() {
     // More than two blocks of 1024, so block boundaries cut through the weight segments.
-    let net = Mlp::new(64, &[40], 10, Activation::Relu, true, Loss::CrossEntropy);
+    let net = Network::mlp(64, &[40], 10, Activation::Relu, true, Loss::CrossEntropy);
     let mut rng = stream(11, 0, Purpose::Data);
     let (g, previous) = (gradient(&mut rng, net.params), gradient(&mut rng, net.params));
     for kind in [Kind::Sgd, Kind::Adam, Kind::RmsProp] {
@@ -300,7 +302,7 @@ fn fused_statistics_equal_the_separate_pass_to_the_bit() {
 #[test]
 fn the_digits_network_has_four_segments_by_hand() {
     // 64 -> 64 -> 10: W1 at 0..4096, b1 4096..4160, W2 4160..4800, b2 4800..4810.
-    let net = Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
+    let net = Network::mlp(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy);
     let got: Vec<_> = super::segments(&net).iter().map(|s| (s.start, s.end, s.decays)).collect();
     assert_eq!(got, [(0, 4096, true), (4096, 4160, false), (4160, 4800, true), (4800, 4810, false)]);
 }

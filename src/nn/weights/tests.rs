@@ -4,8 +4,8 @@ use super::*;
 use crate::nn::Loss;
 use crate::spec::Activation;
 
-fn mlp(hidden: &[usize], bias: bool) -> Mlp {
-    Mlp::new(6, hidden, 3, Activation::Relu, bias, Loss::CrossEntropy)
+fn mlp(hidden: &[usize], bias: bool) -> Network {
+    Network::mlp(6, hidden, 3, Activation::Relu, bias, Loss::CrossEntropy)
 }
 
 /// Values that stress the encoding: signed zeros, a subnormal, large and small magnitudes.
@@ -14,7 +14,7 @@ fn awkward(n: usize) -> Vec<f32> {
     (0..n).map(|i| special.get(i).copied().unwrap_or((i as f32 * 0.37).sin() * 10.0)).collect()
 }
 
-fn decode_err(net: &Mlp, bytes: &[u8]) -> WeightsError {
+fn decode_err(net: &Network, bytes: &[u8]) -> WeightsError {
     decode(net, bytes, Path::new("w.safetensors")).expect_err("refused")
 }
 
@@ -23,7 +23,7 @@ fn written_weights_read_back_to_the_same_bits() {
     for net in [
         mlp(&[5, 4], true),
         mlp(&[5], false),
-        Mlp::new(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy),
+        Network::mlp(64, &[64], 10, Activation::Relu, true, Loss::CrossEntropy),
     ] {
         let params = awkward(net.params);
         let bytes = encode(&net, &params).expect("encodes");
@@ -37,7 +37,7 @@ fn written_weights_read_back_to_the_same_bits() {
 fn tensors_have_pytorch_names_and_out_by_in_layout() {
     // 2 -> 3, no hidden layer: batchlab's w is [in, out] = [[1, 2, 3], [4, 5, 6]], bias [7, 8, 9];
     // nn.Linear's weight is [out, in] = [[1, 4], [2, 5], [3, 6]], stored row-major.
-    let net = Mlp::new(2, &[], 3, Activation::Relu, true, Loss::CrossEntropy);
+    let net = Network::mlp(2, &[], 3, Activation::Relu, true, Loss::CrossEntropy);
     let params = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
     let bytes = encode(&net, &params).expect("encodes");
     let file = SafeTensors::deserialize(&bytes).expect("a safetensors file");
@@ -87,7 +87,7 @@ fn a_missing_or_extra_tensor_is_refused_by_name() {
 
 #[test]
 fn a_tensor_of_another_dtype_is_refused() {
-    let net = Mlp::new(2, &[], 1, Activation::Relu, false, Loss::MeanSquared);
+    let net = Network::mlp(2, &[], 1, Activation::Relu, false, Loss::MeanSquared);
     let doubles: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
     let view = TensorView::new(Dtype::F64, vec![1, 2], &doubles).expect("a view");
     let bytes = safetensors::serialize([("layers.0.weight", view)], None).expect("serialises");
