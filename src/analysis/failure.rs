@@ -22,8 +22,17 @@ pub struct Health {
     pub diverged_at: Option<(u64, f64)>,
 }
 
-/// The health of `run` from its summary and checkpoints.
-pub fn health(run: &RunRecords, checkpoints: &[Checkpoint]) -> Health {
+/// How a run that ended at a uniform guess is described (and recognised).
+const GUESS: &str = "ended no better than a uniform guess";
+
+/// Whether every failure of `failed` is an end at a uniform guess (none diverged or rose).
+fn all_guesses<'h>(mut failed: impl Iterator<Item = &'h Health>) -> bool {
+    failed.all(|h| h.failure.as_deref().is_none_or(|f| f.starts_with(GUESS)))
+}
+
+/// The health of `run` from its summary and checkpoints; with `classes` >= 2 (classification), a run must
+/// also end below ln(classes), the loss of a uniform guess.
+pub fn health(run: &RunRecords, checkpoints: &[Checkpoint], classes: usize) -> Health {
     let s = run.summary();
     let initial_loss = checkpoints.first().map_or(f64::NAN, |c| c.train_loss);
     let lowest_loss = checkpoints.iter().map(|c| c.train_loss).filter(|l| l.is_finite()).reduce(f64::min);
@@ -39,6 +48,14 @@ pub fn health(run: &RunRecords, checkpoints: &[Checkpoint]) -> Health {
         Some(format!(
             "ended above its initial training loss ({:.3} -> {:.3})",
             initial_loss, s.final_train_loss
+        ))
+    } else if classes >= 2 && s.final_train_loss >= (classes as f64).ln() {
+        // Cross-entropy at or above ln K is no better than a uniform guess over the K classes: the run
+        // learned nothing (typically a rate so high that the network collapsed to constant outputs).
+        Some(format!(
+            "{GUESS} over the {classes} classes (loss {:.3} >= ln {classes} = {:.3})",
+            s.final_train_loss,
+            (classes as f64).ln()
         ))
     } else {
         None
@@ -112,11 +129,23 @@ pub fn failed_configs(runs: &[RunHealth<'_>], settings: &Settings) -> Vec<Failed
         .collect()
 }
 
-/// The largest rate below `lr` at batch size `b` whose runs did not fail.
-fn healthy_below(runs: &[RunHealth<'_>], b: usize, lr: f64) -> Option<f64> {
+/// The smallest rate above `lr` at batch size `b` at which no repeat failed.
+fn healthy_above(runs: &[RunHealth<'_>], b: usize, lr: f64) -> Option<f64> {
+    let at = |rate: f64| runs.iter().filter(move |r| r.batch_size == b && r.learning_rate == rate);
     runs.iter()
-        .filter(|r| r.batch_size == b && r.learning_rate < lr && r.health.failure.is_none())
+        .filter(|r| r.batch_size == b && r.learning_rate > lr)
         .map(|r| r.learning_rate)
+        .filter(|&rate| at(rate).all(|r| r.health.failure.is_none()))
+        .reduce(f64::min)
+}
+
+/// The largest rate below `lr` at batch size `b` at which no repeat failed.
+fn healthy_below(runs: &[RunHealth<'_>], b: usize, lr: f64) -> Option<f64> {
+    let at = |rate: f64| runs.iter().filter(move |r| r.batch_size == b && r.learning_rate == rate);
+    runs.iter()
+        .filter(|r| r.batch_size == b && r.learning_rate < lr)
+        .map(|r| r.learning_rate)
+        .filter(|&rate| at(rate).all(|r| r.health.failure.is_none()))
         .reduce(f64::max)
 }
 
@@ -155,8 +184,17 @@ fn when(failed: &[&Health]) -> String {
 /// trained at the same batch size is the direct cause, even on an unstandardised target (whose scale
 /// sets the usable rates, and is named when no rate trained).
 fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Option<String> {
+    let at_b = || runs.iter().filter(move |r| r.batch_size == b);
+    let guesses = all_guesses(at_b().filter(|r| r.learning_rate == lr).map(|r| r.health));
+    if let Some(ok) = healthy_above(runs, b, lr).filter(|_| guesses) {
+        return Some(format!(
+            "learning rate too low for B = {b} to learn within the budget: every repeat at lr = {ok} trained"
+        ));
+    }
     if let Some(ok) = healthy_below(runs, b, lr) {
-        return Some(format!("learning rate too high for B = {b}: lr = {ok} trained without failing"));
+        return Some(format!(
+            "learning rate too high for B = {b}: every repeat at lr = {ok} trained without failing"
+        ));
     }
     let data = &settings.data;
     if data.task == Task::Regression && !data.standardize_target {
@@ -166,8 +204,15 @@ fn cause(runs: &[RunHealth<'_>], b: usize, lr: f64, settings: &Settings) -> Opti
                 .into(),
         );
     }
-    runs.iter()
-        .filter(|r| r.batch_size == b)
-        .all(|r| r.health.failure.is_some())
-        .then(|| format!("every rate tried at B = {b} failed: try smaller rates"))
+    if !at_b().all(|r| r.health.failure.is_some()) {
+        return None;
+    }
+    Some(if all_guesses(at_b().map(|r| r.health)) {
+        format!(
+            "every rate tried at B = {b} ended at a uniform guess: too few updates to learn at these rates, or \
+             a collapse; try other rates or more epochs"
+        )
+    } else {
+        format!("every rate tried at B = {b} failed: try smaller rates")
+    })
 }

@@ -80,7 +80,8 @@ pub fn analyze(results: &Results) -> Analysis {
     let settings = &results.settings;
     let points: Vec<Vec<checkpoints::Checkpoint>> =
         results.runs.iter().map(checkpoints::checkpoints).collect();
-    let health: Vec<Health> = results.runs.iter().zip(&points).map(|(r, c)| failure::health(r, c)).collect();
+    let health: Vec<Health> =
+        results.runs.iter().zip(&points).map(|(r, c)| failure::health(r, c, results.classes)).collect();
     let target = match (settings.analysis.target_train_loss, settings.analysis.target_test_accuracy) {
         (None, None) => target::automatic(&progress(&results.runs, &health)),
         (loss, accuracy) => Target::given(loss, accuracy),

@@ -159,6 +159,7 @@ pub(super) fn results(settings: crate::plan::Settings, runs: Vec<RunRecords>) ->
         summaries: Vec::new(),
         runs,
         landscapes: Vec::new(),
+        classes: 0,
     }
 }
 
@@ -277,4 +278,61 @@ fn failures_on_an_unstandardised_regression_target_name_that_cause() {
         (0..3).map(|r| run(10, 0.1, r, &|u| 5.0 / (1.0 + u), &|_| 0.0, true)).collect();
     let a = analyze(&results(settings, runs));
     assert!(a.warnings.iter().any(|w| w.contains("data.standardize_target = false")), "{:?}", a.warnings);
+}
+
+#[test]
+fn a_failure_is_blamed_on_its_rate_only_below_a_rate_at_which_every_repeat_trained() {
+    // At B = 1: lr 0.1 trains in every repeat, lr 0.3 fails in two of three, lr 1 in all. The cause named
+    // for lr 1 is lr 0.1, not 0.3, at which some repeats failed too.
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        runs.push(run(1, 0.1, r, &|u| 2.0 / (1.0 + u), &|_| 0.0, false));
+        runs.push(run(1, 0.3, r, &|u| 2.0 / (1.0 + u), &|_| 0.0, r < 2));
+        runs.push(run(1, 1.0, r, &|u| 2.0 / (1.0 + u), &|_| 0.0, true));
+    }
+    let a = analyze(&results(settings(""), runs));
+    let top = a.failures.iter().find(|f| f.learning_rate == 1.0).expect("lr 1 failed");
+    let cause = top.cause.as_deref().expect("a cause");
+    assert!(cause.contains("every repeat at lr = 0.1 trained"), "{cause}");
+}
+
+#[test]
+fn a_classifier_that_ends_at_a_uniform_guess_failed_though_it_never_diverged() {
+    // Ten classes: ln 10 = 2.303. lr 1 falls from 4 to 2.31 (a collapse to constant outputs, below its
+    // initial loss and finite), lr 0.1 to 0.02: only lr 1 failed, and lr 0.1 is the chosen rate.
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        runs.push(run(1, 0.1, r, &|u| 0.02 + 3.98 / (1.0 + u), &|_| 0.0, false));
+        runs.push(run(1, 1.0, r, &|u| 2.31 + 1.69 / (1.0 + u), &|_| 0.0, false));
+    }
+    let mut ten = results(settings(""), runs.clone());
+    ten.classes = 10;
+    let a = analyze(&ten);
+    assert_eq!(a.failed_runs, 3, "{:?}", a.failures);
+    assert!(
+        a.failures[0].when.contains("no better than a uniform guess over the 10 classes"),
+        "{:?}",
+        a.failures
+    );
+    assert_eq!(a.batch_sizes[0].learning_rate, 0.1);
+    // Regression (no classes) has no such bound.
+    assert_eq!(analyze(&results(settings(""), runs)).failed_runs, 0);
+}
+
+#[test]
+fn a_rate_too_small_to_leave_a_uniform_guess_is_named_too_low_not_too_high() {
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        runs.push(run(1, 0.001, r, &|u| 2.31 + 0.1 / (1.0 + u), &|_| 0.0, false));
+        runs.push(run(1, 0.1, r, &|u| 0.02 + 2.39 / (1.0 + u), &|_| 0.0, false));
+    }
+    let mut ten = results(settings(""), runs);
+    ten.classes = 10;
+    let a = analyze(&ten);
+    let low = a.failures.iter().find(|f| f.learning_rate == 0.001).expect("lr 0.001 failed");
+    let cause = low.cause.as_deref().expect("a cause");
+    assert!(
+        cause.starts_with("learning rate too low for B = 1") && cause.contains("lr = 0.1 trained"),
+        "{cause}"
+    );
 }

@@ -34,6 +34,8 @@ pub struct Results {
     pub runs: Vec<RunRecords>,
     /// `landscape/rep<r>.csv`, sorted by repeat; empty without landscape records.
     pub landscapes: Vec<LandscapeGrid>,
+    /// Classes of a classification task (classes.csv); 0 for regression or a folder without it.
+    pub classes: usize,
 }
 
 /// The records of one completed run.
@@ -96,7 +98,8 @@ pub fn read_results(dir: &Path) -> Result<Results> {
         ));
     }
     let landscapes = read_landscapes(&dir.join(LANDSCAPE))?;
-    Ok(Results { dir: dir.to_path_buf(), settings, spec_text: text, summaries, runs, landscapes })
+    let classes = super::read_classes(dir)?.len();
+    Ok(Results { dir: dir.to_path_buf(), settings, spec_text: text, summaries, runs, landscapes, classes })
 }
 
 /// The completed run folders under `runs`, sorted by name.

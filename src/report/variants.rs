@@ -32,6 +32,7 @@ pub fn only(results: &Results, name: &str) -> Results {
         summaries: results.summaries.iter().filter(|s| ids.contains(&s.run_id.as_str())).cloned().collect(),
         runs,
         landscapes: results.landscapes.clone(),
+        classes: results.classes,
     }
 }
 

@@ -28,6 +28,7 @@ pub fn extension(plan: &Plan) -> Result<Vec<RunConfig>> {
         summaries: Vec::new(),
         runs,
         landscapes: Vec::new(),
+        classes: records::read_classes(plan.output())?.len(),
     };
     let analysis = analysis::analyze(&results);
     let mut added = Vec::new();
