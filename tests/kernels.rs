@@ -4,10 +4,11 @@
 //! Tolerance: an f32 sum of n terms t_k, in any order, fused or not, lies within
 //! gamma_n * sum |t_k| of the exact sum, with gamma_n = n u / (1 - n u) and u = 2^-24 (Higham,
 //! *Accuracy and Stability of Numerical Algorithms*, section 3.1); the f64 reference adds its own,
-//! far smaller, gamma_n with u = 2^-53. Each path must lie within that bound of the reference, and the
-//! two paths within that same bound of each other: the worst case would allow twice it, but the paths
-//! share their summation order and differ only in the rounding of the fused products, so a gap of
-//! the whole bound already means one of them went wrong.
+//! far smaller, gamma_n with u = 2^-53. Each path must lie within that bound of the reference (so the
+//! two paths lie within twice it of each other). They share their summation order and differ only in
+//! the rounding of the fused products, so they usually agree far more closely, but a tighter check
+//! between them is not sound: a random case (31 x 2 -> 69, a bias and two products) put them 1.8e-7
+//! apart, relative, each inside the bound of the exact sum. A broken kernel misses by far more.
 //! `PROPTEST_CASES=5000 cargo test --test kernels` runs long.
 
 mod common;
@@ -57,7 +58,7 @@ impl Sum {
     }
 }
 
-/// Checks one entry of every path against the reference and the paths against each other.
+/// Checks one entry of every path against the reference.
 fn check(what: &str, sum: Sum, got: &[f64]) -> Result<(), TestCaseError> {
     let tolerance = sum.tolerance();
     for (path, &g) in got.iter().enumerate() {
@@ -67,9 +68,6 @@ fn check(what: &str, sum: Sum, got: &[f64]) -> Result<(), TestCaseError> {
             "{what}, path {path}: {g} vs exact {}: error {error:e} > {tolerance:e}",
             sum.exact
         );
-    }
-    for pair in got.windows(2) {
-        prop_assert!((pair[0] - pair[1]).abs() <= tolerance, "{what}: paths disagree, {pair:?}");
     }
     Ok(())
 }
@@ -226,10 +224,11 @@ fn the_tolerance_rejects_a_sum_that_misses_one_term() {
     let wrong = f64::from(Kernels::new(KernelPath::Portable).unwrap().dot(&x[..32], &x[..32]));
     assert!(check("right", sum, &[right]).is_ok());
     assert!(check("wrong", sum, &[wrong]).is_err(), "{wrong} vs {}", sum.exact);
-    // Two paths each within the bound of the reference but more than the bound apart are refused too.
-    let (low, high) = (sum.exact - 0.6 * sum.tolerance(), sum.exact + 0.6 * sum.tolerance());
-    assert!(check("low", sum, &[low]).is_ok() && check("high", sum, &[high]).is_ok());
-    assert!(check("apart", sum, &[low, high]).is_err());
+    // Just inside the bound passes, just outside fails, on either side.
+    let bound = sum.tolerance();
+    assert!(check("inside", sum, &[sum.exact - 0.99 * bound, sum.exact + 0.99 * bound]).is_ok());
+    assert!(check("outside", sum, &[sum.exact + 1.01 * bound]).is_err());
+    assert!(check("outside", sum, &[sum.exact - 1.01 * bound]).is_err());
 }
 
 /// Batch sizes 1 and 7 (row kernels), and 60 = full (GEMM), through a hidden layer of 40: the 32-wide
