@@ -1,7 +1,7 @@
 //! When a run probes its gradient noise: before training, every `noise.every` epochs and at the end, each
 //! checkpoint with its own random stream keyed by the run's configuration (not its place in the plan).
-//! Each entry point says whether it took one, so the run can hand over the weights of every checkpoint
-//! (noise or curvature) once.
+//! The run asks whether one is [`Probes::due`] before it takes one, so it can hand over the weights of
+//! every checkpoint (noise or curvature) once.
 
 use super::noise::{self, Scratch};
 use super::{Context, Recorder};
@@ -40,46 +40,28 @@ impl Probes {
         }
     }
 
-    /// A checkpoint after `epoch` epochs and `update` updates, when one falls there.
-    pub(super) fn maybe(
-        &mut self,
-        ctx: &Context<'_>,
-        params: &[f32],
-        optimizer: &Optimizer,
-        (epoch, update): (u64, u64),
-        recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        if self.scratch.is_none() || !(epoch.is_multiple_of(self.every) || epoch == self.last_epoch) {
-            return Ok(false);
-        }
-        self.take(ctx, params, optimizer, (epoch, update), recorder)
+    /// Whether a checkpoint falls after `epoch` epochs and `update` updates: on the schedule, or (`at_stop`)
+    /// where the run stopped at its target unless one was just taken there, so that B_simple at the target
+    /// is measured, not extrapolated.
+    pub(super) fn due(&self, epoch: u64, update: u64, at_stop: bool) -> bool {
+        self.scratch.is_some()
+            && if at_stop {
+                self.last_update != Some(update)
+            } else {
+                epoch.is_multiple_of(self.every) || epoch == self.last_epoch
+            }
     }
 
-    /// A checkpoint where the run stopped at its target, unless one was just taken there: B_simple at the
-    /// target is then measured, not extrapolated.
-    pub(super) fn at_stop(
+    /// Takes the checkpoint at `params` after `epoch` epochs and `update` updates.
+    pub(super) fn take(
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
         optimizer: &Optimizer,
         (epoch, update): (u64, u64),
         recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        if self.scratch.is_none() || self.last_update == Some(update) {
-            return Ok(false);
-        }
-        self.take(ctx, params, optimizer, (epoch, update), recorder)
-    }
-
-    fn take(
-        &mut self,
-        ctx: &Context<'_>,
-        params: &[f32],
-        optimizer: &Optimizer,
-        (epoch, update): (u64, u64),
-        recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        let Some(scratch) = self.scratch.as_mut() else { return Ok(false) };
+    ) -> Result<()> {
+        let Some(scratch) = self.scratch.as_mut() else { return Ok(()) };
         self.last_update = Some(update);
         let mut rng = rng::stream(
             ctx.seed,
@@ -102,7 +84,6 @@ impl Probes {
             &mut rng,
             scratch,
         );
-        recorder.noise(&rows)?;
-        Ok(true)
+        recorder.noise(&rows)
     }
 }

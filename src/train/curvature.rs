@@ -69,47 +69,29 @@ impl Checkpoints {
         }
     }
 
-    /// A checkpoint after `epoch` epochs and `update` updates, when one falls there; true when one was
-    /// taken, at exactly `params` (where a weights file of the checkpoint would be written).
-    pub(super) fn maybe(
-        &mut self,
-        ctx: &Context<'_>,
-        params: &[f32],
-        (epoch, update): (u64, u64),
-        step: Step<'_>,
-        recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        let Some(plan) = self.plan else { return Ok(false) };
-        if !(epoch.is_multiple_of(plan.every) || epoch == self.last_epoch) {
-            return Ok(false);
-        }
-        self.take(ctx, params, (epoch, update), step, recorder)
+    /// Whether a checkpoint falls after `epoch` epochs and `update` updates: on the schedule, or (`at_stop`)
+    /// where the run stopped at its target unless one was just taken there.
+    pub(super) fn due(&self, epoch: u64, update: u64, at_stop: bool) -> bool {
+        self.plan.is_some_and(|plan| {
+            if at_stop {
+                self.last_update != Some(update)
+            } else {
+                epoch.is_multiple_of(plan.every) || epoch == self.last_epoch
+            }
+        })
     }
 
-    /// A checkpoint where the run stopped at its target, unless one was just taken there.
-    pub(super) fn at_stop(
+    /// Takes the checkpoint at `params` after `epoch` epochs and `update` updates, with the optimiser as
+    /// `step` gives it.
+    pub(super) fn take(
         &mut self,
         ctx: &Context<'_>,
         params: &[f32],
         (epoch, update): (u64, u64),
         step: Step<'_>,
         recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        if self.plan.is_none() || self.last_update == Some(update) {
-            return Ok(false);
-        }
-        self.take(ctx, params, (epoch, update), step, recorder)
-    }
-
-    fn take(
-        &mut self,
-        ctx: &Context<'_>,
-        params: &[f32],
-        (epoch, update): (u64, u64),
-        step: Step<'_>,
-        recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        let (Some(plan), Some((hvp, scratch))) = (self.plan, self.buffers.as_mut()) else { return Ok(false) };
+    ) -> Result<()> {
+        let (Some(plan), Some((hvp, scratch))) = (self.plan, self.buffers.as_mut()) else { return Ok(()) };
         let started = Instant::now();
         let mut rng = rng::stream(
             ctx.seed,
@@ -128,8 +110,7 @@ impl Checkpoints {
         let mut row = record(&m, step, full.trace_sigma / full.squared_norm());
         (row.epoch, row.update) = (epoch, update);
         row.curvature_time_s = started.elapsed().as_secs_f64();
-        recorder.curvature(&row)?;
-        Ok(true)
+        recorder.curvature(&row)
     }
 }
 
@@ -265,10 +246,10 @@ mod tests {
             let mut checkpoints = Checkpoints::new(run, ctx);
             let mut keep = Keep(Vec::with_capacity(4), Vec::new());
             let step = Step::sgd(0.05, 0.0);
-            let (taken, usage) = memory::usage(|| {
-                checkpoints.maybe(ctx, ctx.init, (0, 0), step, &mut keep).expect("recorded")
-            });
-            assert!(taken && keep.0.len() == 1);
+            assert!(checkpoints.due(0, 0, false));
+            let ((), usage) =
+                memory::usage(|| checkpoints.take(ctx, ctx.init, (0, 0), step, &mut keep).expect("recorded"));
+            assert_eq!(keep.0.len(), 1);
             let full = FullLoss { net: ctx.net, params: ctx.init, data: &ctx.data.train };
             let mut ws = HvpWorkspace::new(ctx.net);
             let (v, mut out) = (vec![0.5; ctx.net.params], vec![0.0; ctx.net.params]);

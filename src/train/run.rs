@@ -266,30 +266,32 @@ impl<'a> State<'a> {
         stopped: Option<(u64, u64)>,
         recorder: &mut dyn Recorder,
     ) -> Result<()> {
-        let (ctx, at) = (self.ctx, (epoch, self.updates));
-        let (params, optimizer) = (&self.params, &self.optimizer);
-        let probed = match stopped {
-            None => probes.maybe(ctx, params, optimizer, at, recorder)?,
-            Some(_) => probes.at_stop(ctx, params, optimizer, at, recorder)?,
-        };
-        let measured = ctx.curvature.is_some() && self.curvature(curvature, epoch, stopped, recorder)?;
+        let (ctx, at, at_stop) = (self.ctx, (epoch, self.updates), stopped.is_some());
+        let probed = probes.due(epoch, self.updates, at_stop);
+        if probed {
+            probes.take(ctx, &self.params, &self.optimizer, at, recorder)?;
+        }
+        let measured = curvature.due(epoch, self.updates, at_stop);
+        if measured {
+            self.curvature(curvature, epoch, stopped, recorder)?;
+        }
         if (probed || measured) && ctx.training.save_weights == SaveWeights::Checkpoints {
-            let bytes = weights::encode(ctx.net, params).map_err(|e| Error::records("weights", e))?;
+            let bytes = weights::encode(ctx.net, &self.params).map_err(|e| Error::records("weights", e))?;
             recorder.weights(Some(epoch), &bytes)?;
         }
         Ok(())
     }
 
-    /// The curvature checkpoint due at `epoch` (or at a target stop), with the optimiser as it stands: its
-    /// preconditioner and the scheduled rate of the next update. Whether one was taken.
+    /// Takes the curvature checkpoint due at `epoch` (or at a target stop), with the optimiser as it
+    /// stands: its preconditioner and the scheduled rate of the next update.
     fn curvature(
         &self,
         curvature: &mut Checkpoints,
         epoch: u64,
         stopped: Option<(u64, u64)>,
         recorder: &mut dyn Recorder,
-    ) -> Result<bool> {
-        let (ctx, at, params, optimizer) = (self.ctx, (epoch, self.updates), &self.params, &self.optimizer);
+    ) -> Result<()> {
+        let (ctx, at, optimizer) = (self.ctx, (epoch, self.updates), &self.optimizer);
         let (complete, seen) = stopped.unwrap_or((epoch, 0));
         let next = Position::new(complete, seen, self.order.len() as u64);
         let preconditioner: Option<Vec<f64>> = optimizer.preconditioner().map(|p| p.map(f64::from).collect());
@@ -306,10 +308,7 @@ impl<'a> State<'a> {
             beta1: o.beta1,
             preconditioner: preconditioner.as_deref(),
         };
-        match stopped {
-            None => curvature.maybe(ctx, params, at, step, recorder),
-            Some(_) => curvature.at_stop(ctx, params, at, step, recorder),
-        }
+        curvature.take(ctx, &self.params, at, step, recorder)
     }
 
     /// Records the parameters for the landscape, once per update count.
